@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 KINDS = ("preamble", "foreword", "chapter", "section", "clause", "box", "item", "row")
 
 #: Kinds that carry text and are therefore what search returns.
-LEAF_KINDS = ("preamble", "foreword", "clause", "item", "row")
+LEAF_KINDS = ("preamble", "clause", "item", "row")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,393 @@
+"""Repair extraction damage and turn raw lines into blocks (paragraphs, headings, tables).
+
+Chinese PDFs come out of text extraction with Kangxi-radical code points, running
+headers, page numbers, a table of contents and lines cut at the page width; text
+exports of them keep paragraphs broken at old page boundaries.  This module undoes
+that damage without touching the plan's own wording, and keeps the page span and
+the original text of every block.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from kb.ingest import Line, RawDocument, Segment
+
+# ------------------------------------------------------------ characters
+
+#: CJK Radicals Supplement forms that NFKC leaves alone, mapped to the ideograph they stand for,
+#: plus Kangxi radicals whose NFKC target is a traditional form unused in simplified text.
+_RADICAL_FIXES = {
+    pair[0]: pair[1]
+    for pair in (
+        "⺠民 ⻅见 ⻆角 ⻉贝 ⻋车 ⻓长 ⻔门 ⻘青 ⻙韦 ⻚页 ⻛风 ⻜飞 ⻝食 ⻠饣 ⻢马 ⻣骨 ⻤鬼 ⻥鱼 "
+        "⻦鸟 ⻧卤 ⻨麦 ⻩黄 ⻪黾 ⻬齐 ⻮齿 ⻰龙 ⻳龟 ⺟母 ⻄西 ⼾户"
+    ).split()
+}
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+
+
+def normalize_chars(text: str) -> str:
+    """Map radical code points to the ideographs they stand for; drop zero-width marks.
+
+    This is NFKC restricted to the radical blocks: full-width punctuation (，（）：)
+    is the plan's own typography and stays as written.
+    """
+    out = []
+    for ch in text.translate(_ZERO_WIDTH):
+        o = ord(ch)
+        if ch in _RADICAL_FIXES:
+            out.append(_RADICAL_FIXES[ch])
+        elif 0x2F00 <= o <= 0x2FDF or 0xF900 <= o <= 0xFAFF:
+            out.append(unicodedata.normalize("NFKC", ch))
+        elif ch in "\u00a0\u2002\u2003\u2009\u3000":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_CJK = r"\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef“”‘’《》、，。；：！？（）"
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+
+
+def tidy(text: str) -> str:
+    """Collapse layout whitespace: none between two CJK characters, one space elsewhere."""
+    text = re.sub(r"[ \t\f\v]+", " ", text)
+    text = _SPACE_BETWEEN_CJK.sub("", text)
+    return text.strip()
+
+
+def join_lines(parts: list[str]) -> str:
+    """Rejoin lines cut at the page width: no space in CJK, a space between Latin words."""
+    out = ""
+    for p in parts:
+        p = p.strip()
+        if not p:
+            continue
+        if out and out[-1].isascii() and out[-1].isalnum() and p[0].isascii() and p[0].isalpha():
+            out += " "
+        out += p
+    return tidy(out)
+
+
+def squash(text: str) -> str:
+    """Whitespace-free form, used to compare editions and match quotations."""
+    return re.sub(r"\s+", "", text)
+
+
+# --------------------------------------------------------------- patterns
+
+CN_NUM = "一二三四五六七八九十百零〇两"
+RE_CHAPTER = re.compile(rf"^第([{CN_NUM}\d]+)章\s*(.*)$")
+RE_SECTION = re.compile(rf"^第([{CN_NUM}\d]+)节\s*(.*)$")
+RE_ARTICLE = re.compile(rf"^第([{CN_NUM}\d]+)条\s*(.*)$", re.S)
+RE_BOX = re.compile(rf"^专栏\s*([{CN_NUM}\d]+)\s*(.*)$")
+RE_FOREWORD = re.compile(r"^(前\s*言|序\s*言|引\s*言)$")
+RE_TOC_HEAD = re.compile(r"^目\s*录$")
+RE_TOC_ENTRY = re.compile(r"(\.{3,}|…{2,}|·{3,}|-{4,})\s*\d{1,4}\s*$")
+RE_PAGE_NUMBER = re.compile(r"^\s*(?:[—–\-－]+\s*\d{1,4}\s*[—–\-－]+|第\s*\d{1,4}\s*页(?:\s*共\s*\d+\s*页)?|\d{1,4}\s*/\s*\d{1,4})\s*$")
+RE_BARE_NUMBER = re.compile(r"^\s*\d{1,4}\s*$")
+RE_HEADING_ANY = re.compile(
+    rf"^(第[{CN_NUM}\d]+[章节]|专栏\s*[{CN_NUM}\d]+|前\s*言$|[{CN_NUM}]+、|（[{CN_NUM}]+）)"
+)
+TERMINAL = "。！？；：…”’」』）)】"
+
+
+# ------------------------------------------------------------------ blocks
+
+
+@dataclass
+class Block:
+    """A paragraph, a heading or a table, with its page span and original text."""
+
+    text: str
+    page: int | None = None
+    page_end: int | None = None
+    #: Typographic evidence that this is a heading (a larger font in a PDF).
+    display: bool = False
+    #: Table rows (cells as text) when the block is a table; the first row is the header.
+    rows: list[list[str]] | None = None
+    original: str = ""
+    #: A paragraph start seen in the layout (first-line indent); False means "continues".
+    starts: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+def to_blocks(raw: RawDocument, toc: dict[str, int] | None = None) -> list[Block]:
+    """Clean a raw document into blocks; the segmenter only ever sees blocks.
+
+    ``toc``, when given, receives the table of contents (heading → printed page).
+    """
+    lines = [
+        Line(
+            normalize_chars(ln.text), ln.page, ln.size, ln.x,
+            tuple(Segment(s.x, s.y, normalize_chars(s.text)) for s in ln.segments),
+        )
+        for ln in raw.lines
+    ]
+    lines = drop_furniture(lines)
+    lines = drop_toc(lines, toc)
+    blocks = _pdf_blocks(lines) if raw.fmt == "pdf" else _txt_blocks(lines)
+    return mend_breaks(blocks)
+
+
+def drop_furniture(lines: list[Line]) -> list[Line]:
+    """Remove running headers/footers and page numbers.
+
+    A header is a short line that recurs at the top or bottom of most pages; a page
+    number is a number-shaped line at a page edge (``— 3 —``, ``第3页``, ``3/49``).
+    """
+    pages: dict[int, list[int]] = {}
+    for i, ln in enumerate(lines):
+        if ln.page is not None:
+            pages.setdefault(ln.page, []).append(i)
+    drop: set[int] = set()
+    if len(pages) >= 3:
+        edge_counts: Counter[str] = Counter()
+        for idx in pages.values():
+            edges = {_edge_key(lines[i].text) for i in idx[:2] + idx[-2:]}
+            edge_counts.update(edges)
+        recurring = {k for k, c in edge_counts.items() if k and c >= max(3, 0.5 * len(pages))}
+        body = _body_size(lines)
+        for idx in pages.values():
+            for i in idx[:2] + idx[-2:]:
+                t = lines[i].text
+                if _edge_key(t) in recurring or RE_PAGE_NUMBER.match(t):
+                    drop.add(i)
+                elif RE_BARE_NUMBER.match(t) and i in (idx[0], idx[-1]) and _stands_apart(lines, i, body):
+                    drop.add(i)
+    else:
+        # Text without pages: only unmistakable page numbers can be recognised.
+        drop = {i for i, ln in enumerate(lines) if RE_PAGE_NUMBER.match(ln.text) and "—" in ln.text}
+    return [ln for i, ln in enumerate(lines) if i not in drop]
+
+
+def _stands_apart(lines: list[Line], i: int, body: float) -> bool:
+    """A bare number is a page number only when its font differs from the body and its neighbours."""
+    size = lines[i].size
+    if not size or abs(size - body) < 0.5:
+        return False
+    near = [lines[k].size for k in (i - 1, i + 1) if 0 <= k < len(lines) and lines[k].page == lines[i].page]
+    return all(abs(size - s) > 0.05 for s in near)
+
+
+def _edge_key(text: str) -> str:
+    t = squash(text)
+    return re.sub(r"\d+", "#", t) if 0 < len(t) <= 40 else ""
+
+
+def _body_size(lines: list[Line]) -> float:
+    sizes = [ln.size for ln in lines if ln.size]
+    return statistics.mode(sizes) if sizes else 0.0
+
+
+RE_TOC_SPLIT = re.compile(r"^(.*?)(?:\.{3,}|…{2,}|·{3,}|-{4,})(\d{1,4})$")
+
+
+def drop_toc(lines: list[Line], toc: dict[str, int] | None = None) -> list[Line]:
+    """Remove the table of contents: the 目录 heading and its dotted-leader entries, wrapped ones too."""
+    out: list[Line] = []
+    pending = ""
+    i = 0
+    n = len(lines)
+    while i < n:
+        t = squash(lines[i].text)
+        if RE_TOC_HEAD.match(t) or RE_TOC_ENTRY.search(t):
+            j = i + (1 if RE_TOC_HEAD.match(t) else 0)
+            while j < n:
+                tj = squash(lines[j].text)
+                if not tj or RE_TOC_ENTRY.search(tj):
+                    if tj and toc is not None and (m := RE_TOC_SPLIT.match(pending + tj)):
+                        toc.setdefault(m.group(1), int(m.group(2)))
+                    pending = ""
+                    j += 1
+                    continue
+                nxt = next((squash(lines[k].text) for k in range(j + 1, min(n, j + 3)) if squash(lines[k].text)), "")
+                if RE_TOC_ENTRY.search(nxt) and not RE_TOC_ENTRY.search(tj) and len(tj) < 40:
+                    pending += tj
+                    j += 1  # an entry wrapped onto two lines
+                    continue
+                break
+            if j > i + 1 or RE_TOC_HEAD.match(t):
+                i = j
+                continue
+        out.append(lines[i])
+        i += 1
+    return out
+
+
+# --------------------------------------------------------------- txt blocks
+
+
+def _txt_blocks(lines: list[Line]) -> list[Block]:
+    """Paragraphs are separated by blank lines; headings and table lines stand alone."""
+    blocks: list[Block] = []
+    para: list[str] = []
+
+    def flush() -> None:
+        if para:
+            blocks.append(Block(join_lines(para), original="\n".join(para)))
+            para.clear()
+
+    table: list[str] = []
+
+    def flush_table() -> None:
+        if table:
+            rows = [[tidy(c) for c in r.split("\t")] for r in table]
+            blocks.append(Block("", rows=rows, original="\n".join(table)))
+            table.clear()
+
+    for ln in lines:
+        t = ln.text
+        if t.count("\t") >= 2:
+            flush()
+            table.append(t.strip("\n"))
+            continue
+        flush_table()
+        s = t.strip()
+        if not s:
+            flush()
+        elif RE_HEADING_ANY.match(squash(s)) and len(squash(s)) <= 40:
+            flush()
+            blocks.append(Block(tidy(s), original=s))
+        else:
+            para.append(s)
+    flush()
+    flush_table()
+    return blocks
+
+
+# --------------------------------------------------------------- pdf blocks
+
+
+def _pdf_blocks(lines: list[Line]) -> list[Block]:
+    """Rebuild paragraphs from layout: a first-line indent starts a paragraph, a larger font is a heading."""
+    body = _body_size(lines)
+    left = min((ln.x for ln in lines if ln.size == body), default=0.0)
+    blocks: list[Block] = []
+    i = 0
+    while i < len(lines):
+        ln = lines[i]
+        if ln.size and ln.size < body - 0.5:
+            j = i
+            while j < len(lines) and abs(lines[j].size - ln.size) < 0.05:
+                j += 1
+            blocks.extend(_table_blocks(lines[i:j]))
+            i = j
+            continue
+        text = ln.text
+        heading = ln.size > body + 0.5 or bool(RE_BOX.match(squash(text)))
+        indented = ln.x - left >= 1.5 * (ln.size or body)
+        starts = heading or indented or bool(RE_HEADING_ANY.match(squash(text)) and ln.x - left < 1)
+        prev = blocks[-1] if blocks else None
+        if prev is not None and prev.rows is None and not starts and not prev.display:
+            prev.extra["parts"].append(text)
+            prev.original += "\n" + ln.text
+            prev.page_end = ln.page
+        elif (
+            prev is not None
+            and heading
+            and prev.display
+            and prev.extra.get("size") == ln.size
+            and not RE_HEADING_ANY.match(squash(text))
+        ):
+            prev.extra["parts"].append(text)  # a heading wrapped onto a second line
+            prev.original += "\n" + ln.text
+            prev.page_end = ln.page
+        else:
+            blocks.append(
+                Block("", ln.page, ln.page, display=heading, original=ln.text, starts=starts,
+                      extra={"parts": [text], "size": ln.size})
+            )
+        i += 1
+    for b in blocks:
+        if b.rows is None:
+            b.text = join_lines(b.extra.pop("parts"))
+    return blocks
+
+
+def _table_blocks(lines: list[Line]) -> list[Block]:
+    """Rebuild a table from glyph positions: header cells give the columns, baselines give the rows."""
+    segs = [(ln.page, s) for ln in lines for s in ln.segments if s.text.strip()]
+    if not segs:
+        return []
+    size = lines[0].size
+    # Rows: cluster baselines that sit closer than one line height, page by page.
+    groups: list[list[tuple[int | None, Segment]]] = []
+    last_y: float | None = None
+    last_page = None
+    for page, s in sorted(segs, key=lambda ps: (ps[0] or 0, ps[1].y, ps[1].x)):
+        if groups and page == last_page and last_y is not None and s.y - last_y < 0.9 * size:
+            groups[-1].append((page, s))
+        else:
+            groups.append([(page, s)])
+        last_y, last_page = s.y, page
+    # Columns: the x where each header cell starts (the first row is the header).
+    cols = _column_starts([s for _, s in groups[0]], size)
+    if len(cols) < 2:
+        text = "\n".join(ln.text for ln in lines)
+        return [Block(join_lines([ln.text for ln in lines]), lines[0].page, lines[-1].page, original=text)]
+    rows: list[list[str]] = []
+    for g in groups:
+        cells = [""] * len(cols)
+        for _, s in sorted(g, key=lambda ps: (round(ps[1].y), ps[1].x)):
+            c = max((k for k, x0 in enumerate(cols) if s.x >= x0 - 2), default=0)
+            cells[c] += s.text
+        rows.append([tidy(c) for c in cells])
+    original = "\n".join(ln.text for ln in lines)
+    return [Block("", lines[0].page, lines[-1].page, rows=rows, original=original)]
+
+
+def _column_starts(header: list[Segment], size: float) -> list[float]:
+    """Column left edges: header glyph runs separated by more than half a character width."""
+    starts: list[float] = []
+    prev_end: float | None = None
+    for s in sorted(header, key=lambda s: s.x):
+        width = size * sum(0.5 if c.isascii() else 1.0 for c in s.text.strip())
+        if prev_end is None or s.x - prev_end > 0.5 * size:
+            starts.append(s.x)
+        prev_end = max(prev_end or 0.0, s.x + width)
+    return starts
+
+
+# --------------------------------------------------------------- mending
+
+
+def _is_heading_text(text: str) -> bool:
+    s = squash(text)
+    return bool(RE_HEADING_ANY.match(s)) and len(s) <= 60
+
+
+def mend_breaks(blocks: list[Block]) -> list[Block]:
+    """Rejoin paragraphs that a page break cut in two.
+
+    A paragraph that has sentence punctuation inside but stops mid-sentence, followed
+    by a paragraph that is not a heading, was split by the old page boundary.
+    """
+    out: list[Block] = []
+    for b in blocks:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.rows is None
+            and b.rows is None
+            and not prev.display
+            and not b.display
+            and prev.text
+            and b.text
+            and prev.text[-1] not in TERMINAL
+            and (re.search(r"[，。；：]", prev.text) or (len(prev.text) >= 20 and len(b.text) >= 20))
+            and not _is_heading_text(prev.text)
+            and not _is_heading_text(b.text)
+        ):
+            prev.text = join_lines([prev.text, b.text])
+            prev.original += "\n" + b.original
+            prev.page_end = b.page_end or prev.page_end
+            continue
+        out.append(b)
+    return out

@@ -1,0 +1,209 @@
+"""Loaders: turn a .txt or .pdf file into raw lines that remember their page.
+
+Nothing here interprets the plan; it only reads bytes faithfully and says clearly
+why a file cannot be read.  Cleaning and structure come later (clean, segment).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SUPPORTED = (".txt", ".pdf")
+
+
+class IngestError(Exception):
+    """A file that cannot be read; the message names the file and the problem."""
+
+    def __init__(self, path: Path | str, problem: str):
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of glyphs that the PDF placed together (x, y in text space)."""
+
+    x: float
+    y: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the source: a text line of a .txt, a visual line of a .pdf."""
+
+    text: str
+    page: int | None = None
+    size: float = 0.0
+    x: float = 0.0
+    segments: tuple[Segment, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    path: Path
+    name: str
+    sha256: str
+    fmt: str
+    lines: tuple[Line, ...]
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --------------------------------------------------------------------- text
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    """Decode a text file written by a Chinese office: UTF-8 (with or without BOM) or GB18030/GBK."""
+    if not data.strip():
+        raise IngestError(path, "the file is empty")
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError(path, "this is a binary file, not text (it contains NUL bytes)")
+    candidates = ["utf-8-sig", "gb18030"]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates.insert(0, "utf-16")
+    for enc in candidates:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if _plausible(text):
+            return text
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is not None:
+        text = str(best)
+        if _plausible(text):
+            log.info("%s: decoded as %s", path, best.encoding)
+            return text
+    raise IngestError(path, "cannot decode the text: not UTF-8 or GB18030/GBK, and no other encoding fits")
+
+
+def _plausible(text: str) -> bool:
+    """Reject decodings that produce mostly control characters or private-use garbage."""
+    if not text.strip():
+        return False
+    sample = text[:20000]
+    bad = sum(
+        1
+        for c in sample
+        if (ord(c) < 32 and c not in "\t\n\r\f") or 0xE000 <= ord(c) <= 0xF8FF or c == "\ufffd"
+    )
+    return bad / len(sample) < 0.01
+
+
+def load_txt(path: Path) -> RawDocument:
+    data = _read(path)
+    text = decode_text(data, path)
+    lines = tuple(Line(t) for t in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    return RawDocument(path, path.stem, sha256_bytes(data), "txt", lines)
+
+
+# ---------------------------------------------------------------------- pdf
+
+
+def load_pdf(path: Path) -> RawDocument:
+    """Read a PDF with pypdf, keeping each visual line's page, font size and x position."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    data = _read(path)
+    if not data.strip():
+        raise IngestError(path, "the file is empty")
+    try:
+        reader = PdfReader(path)
+    except (PdfReadError, ValueError, OSError) as e:
+        raise IngestError(path, f"not a readable PDF ({e})") from e
+    if reader.is_encrypted:
+        try:
+            ok = reader.decrypt("")
+        except Exception as e:  # pypdf raises several kinds here
+            raise IngestError(path, f"the PDF is encrypted and cannot be opened ({e})") from e
+        if not ok:
+            raise IngestError(path, "the PDF is encrypted with a password; save an unprotected copy")
+    lines: list[Line] = []
+    try:
+        for number, page in enumerate(reader.pages, start=1):
+            lines.extend(_page_lines(page, number))
+    except IngestError:
+        raise
+    except Exception as e:  # a damaged content stream must not sink the whole build
+        raise IngestError(path, f"the PDF is damaged and its text cannot be extracted ({e})") from e
+    if not any(line.text.strip() for line in lines):
+        raise IngestError(
+            path, f"the PDF has no text layer ({len(reader.pages)} page(s) of images): it needs OCR first"
+        )
+    return RawDocument(path, path.stem, sha256_bytes(data), "pdf", tuple(lines))
+
+
+def _page_lines(page, number: int) -> list[Line]:
+    """Group the glyph runs pypdf reports into visual lines (same baseline, same font size)."""
+    runs: list[tuple[float, float, float, str]] = []
+
+    def visit(text: str, cm, tm, font_dict, font_size) -> None:
+        if text and text.strip("\n"):
+            scale = abs(tm[0]) or 1.0
+            runs.append((float(tm[5]), float(tm[4]), float(font_size) * scale, text.replace("\n", "")))
+
+    page.extract_text(visitor_text=visit)
+    lines: list[Line] = []
+    current: list[tuple[float, float, float, str]] = []
+
+    def flush() -> None:
+        if current:
+            segs = tuple(Segment(x, y, t) for y, x, _, t in current)
+            text = "".join(s.text for s in segs)
+            if text.strip():
+                lines.append(Line(text, number, round(current[0][2], 2), current[0][1], segs))
+            current.clear()
+
+    for run in runs:
+        if current and (abs(run[0] - current[-1][0]) > 0.5 or abs(run[2] - current[-1][2]) > 0.05):
+            flush()
+        current.append(run)
+    flush()
+    return lines
+
+
+# ------------------------------------------------------------------ corpus
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise IngestError(path, f"cannot read the file ({e.strerror or e})") from e
+
+
+def load(path: Path | str) -> RawDocument:
+    """Load one file by its extension."""
+    path = Path(path)
+    if not path.exists():
+        raise IngestError(path, "no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".txt":
+        return load_txt(path)
+    if suffix == ".pdf":
+        return load_pdf(path)
+    raise IngestError(path, f"unsupported file type {suffix or '(none)'}; kb reads .txt and .pdf")
+
+
+def discover(paths: Iterable[Path | str]) -> Iterator[Path]:
+    """Expand folders into the supported files inside them, sorted for stable builds."""
+    for p in map(Path, paths):
+        if p.is_dir():
+            yield from sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED)
+        elif p.exists():
+            yield p
+        else:
+            raise IngestError(p, "no such file or folder")

@@ -1,0 +1,323 @@
+"""Segmentation: cut cleaned blocks into the plan's real tree.
+
+Chinese plans number their parts in a few families: 第X章/第X节 with 专栏 boxes
+(the Bazhong plan), 一、/（一）/1./（1） (most notices and opinions) and 第X条
+(regulations).  The scheme is detected per document; every node gets a stable id
+(``ch6.s2.c5``, ``box5.i1``, ``box1.r23``) and a citation path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from kb.clean import (
+    CN_NUM,
+    RE_ARTICLE,
+    RE_BOX,
+    RE_CHAPTER,
+    RE_FOREWORD,
+    RE_SECTION,
+    Block,
+    squash,
+)
+from kb.nodes import Node
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+RE_HANZI_1 = re.compile(rf"^([{CN_NUM}]+)、(.*)$", re.S)
+RE_HANZI_2 = re.compile(rf"^[（(]([{CN_NUM}]+)[）)](.*)$", re.S)
+RE_ARABIC_1 = re.compile(r"^(\d{1,2})[.．、](?!\d)(.*)$", re.S)
+RE_ARABIC_2 = re.compile(r"^[（(](\d{1,2})[）)](.*)$", re.S)
+
+#: A lead sentence this short reads as the clause's title (「强化工业企业监督管理」).
+TITLE_MAX = 30
+
+
+def cn2int(s: str) -> int:
+    """Chinese or Arabic numeral to int: 十二 → 12, 二十一 → 21, 7 → 7."""
+    if s.isdigit():
+        return int(s)
+    total, num = 0, 0
+    for ch in s:
+        if ch == "十":
+            total += (num or 1) * 10
+            num = 0
+        elif ch == "百":
+            total += (num or 1) * 100
+            num = 0
+        else:
+            num = _DIGITS.get(ch, 0)
+    return total + num
+
+
+def lead_title(text: str) -> str:
+    """The clause's own title: its short lead sentence, or the opening words."""
+    body = text.split("\n", 1)[0]
+    m = re.match(r"^(.{2,%d}?)[。：:]" % TITLE_MAX, body)
+    if m:
+        return m.group(1).strip()
+    head = re.split(r"[，。；：]", body, maxsplit=1)[0]
+    if len(head) <= TITLE_MAX:
+        return head.strip()
+    return body[:20].strip() + "…"
+
+
+def detect_scheme(blocks: list[Block]) -> str:
+    """Which numbering family the document uses: chapter, hanzi, article or flat."""
+    heads = [squash(b.text) for b in blocks if b.text]
+    if sum(bool(RE_CHAPTER.match(t)) for t in heads) >= 1:
+        return "chapter"
+    if sum(bool(RE_ARTICLE.match(t)) for t in heads) >= 2:
+        return "article"
+    if sum(bool(RE_HANZI_1.match(t)) for t in heads) >= 2:
+        return "hanzi"
+    return "flat"
+
+
+@dataclass
+class _Open:
+    """A node under construction (text still accumulating)."""
+
+    id: str
+    kind: str
+    title: str
+    parent: str | None
+    page: int | None
+    page_end: int | None
+    path: tuple[str, ...]
+    chapter: int
+    parts: list[str] = field(default_factory=list)
+    columns: tuple[tuple[str, str], ...] = ()
+
+
+class _Builder:
+    """Keeps the cursor (current chapter, section, box) while blocks stream past."""
+
+    def __init__(self, doc: str):
+        self.doc = doc
+        self.nodes: list[_Open] = []
+        self.chapter: _Open | None = None
+        self.section: _Open | None = None
+        self.box: _Open | None = None
+        self.item: _Open | None = None
+        self.container: _Open | None = None  # preamble/foreword when no chapter is open
+        self.counts: dict[str, int] = {}
+
+    def next_id(self, prefix: str, sep: str) -> str:
+        k = self.counts.get(prefix + sep, 0) + 1
+        self.counts[prefix + sep] = k
+        return f"{prefix}.{sep}{k}" if prefix else f"{sep}{k}"
+
+    def add(self, node: _Open) -> _Open:
+        self.nodes.append(node)
+        return node
+
+    # -- headings
+    def open_chapter(self, num: int, title: str, b: Block) -> None:
+        self.close_box()
+        self.section = None
+        self.container = None
+        self.chapter = self.add(_Open(f"ch{num}", "chapter", title, None, b.page, b.page_end, (title,), num))
+
+    def open_section(self, num: int, title: str, b: Block) -> None:
+        self.close_box()
+        ch = self.chapter
+        parent = ch.id if ch else None
+        nid = f"{parent}.s{num}" if parent else f"s{num}"
+        path = (*(ch.path if ch else ()), title)
+        self.section = self.add(
+            _Open(nid, "section", title, parent, b.page, b.page_end, path, ch.chapter if ch else 0)
+        )
+
+    def open_box(self, num: int, title: str, b: Block) -> None:
+        self.close_box()
+        ch = self.chapter
+        path = (*(ch.path if ch else ()), title)
+        self.box = self.add(
+            _Open(f"box{num}", "box", title, ch.id if ch else None, b.page, b.page_end, path,
+                  ch.chapter if ch else 0)
+        )
+
+    def open_container(self, kind: str, title: str, b: Block) -> None:
+        self.container = self.add(_Open(kind, kind, title, None, b.page, b.page_end, (title,), 0))
+
+    def close_box(self) -> None:
+        self.box = None
+        self.item = None
+
+    # -- leaves
+    def clause(self, text: str, b: Block, title: str | None = None) -> None:
+        owner = self.section or self.chapter or self.container
+        if owner is None:
+            self.open_container("preamble", lead_title(text), b)
+            owner = self.container
+        assert owner is not None
+        if owner.kind == "preamble":
+            owner.parts.append(text)
+            owner.page_end = b.page_end or owner.page_end
+            return
+        nid = self.next_id(owner.id, "c")
+        self.add(
+            _Open(nid, "clause", title or lead_title(text), owner.id, b.page, b.page_end, owner.path,
+                  owner.chapter, [text])
+        )
+
+    def box_item(self, title: str, b: Block) -> None:
+        assert self.box is not None
+        nid = self.next_id(self.box.id, "i")
+        self.item = self.add(
+            _Open(nid, "item", title, self.box.id, b.page, b.page_end, self.box.path, self.box.chapter, [b.text])
+        )
+
+    def box_text(self, b: Block) -> None:
+        assert self.box is not None
+        if self.item is None:
+            self.box_item(lead_title(b.text), b)
+            return
+        self.item.parts.append(b.text)
+        self.item.page_end = b.page_end or self.item.page_end
+
+    def table(self, b: Block) -> None:
+        """Each table row becomes a node whose columns keep their headers."""
+        rows = [r for r in (b.rows or []) if any(c.strip() for c in r)]
+        if not rows:
+            return
+        owner = self.box or self.section or self.chapter
+        if owner is None:
+            self.open_container("preamble", "表格", b)
+            owner = self.container
+        assert owner is not None
+        headers = [squash(h) or f"列{i + 1}" for i, h in enumerate(rows[0])]
+        carry = [""] * len(headers)
+        for r in rows[1:]:
+            cells = [(r[i] if i < len(r) else "").strip() for i in range(len(headers))]
+            # A merged cell (类别) is written once and spans the rows below it.
+            if not cells[0] and carry[0]:
+                cells[0] = carry[0]
+            carry = cells
+            name_col = _name_column(headers)
+            title = cells[name_col] or " ".join(c for c in cells if c)[:30]
+            number = next((c for c in cells if c.isdigit()), "")
+            nid = f"{owner.id}.r{number}" if number else self.next_id(owner.id, "r")
+            columns = tuple(zip(headers, cells, strict=True))
+            self.add(
+                _Open(nid, "row", title, owner.id, b.page, b.page_end, owner.path, owner.chapter,
+                      [row_text(columns)], columns)
+            )
+
+
+def _name_column(headers: list[str]) -> int:
+    for i, h in enumerate(headers):
+        if "名称" in h or "指标" == h or "项目" in h:
+            return i
+    return min(2, len(headers) - 1)
+
+
+def row_text(columns: tuple[tuple[str, str], ...]) -> str:
+    """A table row as one readable line: 「header：value」 pairs, so 'PM2.5 目标' finds it."""
+    return "；".join(f"{h}：{v}" for h, v in columns if v)
+
+
+def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
+    """Build the node list for one document; returns (nodes, scheme)."""
+    scheme = detect_scheme(blocks)
+    bld = _Builder(doc)
+    for b in blocks:
+        if b.rows is not None:
+            bld.table(b)
+            continue
+        t = squash(b.text)
+        if not t:
+            continue
+        if m := RE_CHAPTER.match(t):
+            bld.open_chapter(cn2int(m.group(1)), _heading(b.text, "章"), b)
+        elif m := RE_SECTION.match(t):
+            bld.open_section(cn2int(m.group(1)), _heading(b.text, "节"), b)
+        elif (m := RE_BOX.match(t)) and len(t) <= 60:
+            bld.open_box(cn2int(m.group(1)), _box_title(b.text), b)
+        elif RE_FOREWORD.match(t):
+            bld.close_box()
+            bld.chapter = bld.section = None
+            bld.open_container("foreword", "前言", b)
+        elif bld.box is not None:
+            if RE_HANZI_2.match(t) and len(t) <= 40:
+                bld.box_item(b.text.strip(), b)
+            else:
+                bld.box_text(b)
+        elif scheme == "hanzi" and (m := RE_HANZI_1.match(t)):
+            _hanzi_heading(bld, b, cn2int(m.group(1)), "chapter")
+        elif scheme == "hanzi" and (m := RE_HANZI_2.match(t)):
+            _hanzi_heading(bld, b, cn2int(m.group(1)), "section")
+        elif m := RE_ARTICLE.match(t):
+            bld.clause(b.text, b, title=f"第{m.group(1)}条 {lead_title(m.group(2))}".strip())
+        else:
+            bld.clause(b.text, b)
+    return [_freeze(o, doc) for o in bld.nodes], scheme
+
+
+def _hanzi_heading(bld: _Builder, b: Block, num: int, level: str) -> None:
+    """一、 and （一） headings; a long one carries its own text, which becomes a clause."""
+    text = b.text.strip()
+    title = lead_title(re.sub(rf"^[（(]?[{CN_NUM}]+[、）)]", "", text)) if len(text) > 40 else text
+    marker = re.match(rf"^[（(]?[{CN_NUM}]+[、）)]", text)
+    heading = (marker.group(0) if marker else "") + title if len(text) > 40 else text
+    if level == "chapter":
+        bld.open_chapter(num, heading, b)
+    else:
+        bld.open_section(num, heading, b)
+    if len(text) > 40:
+        bld.clause(text, b)
+
+
+def _heading(text: str, unit: str) -> str:
+    """第十章全域推进… → 第十章 全域推进… (one space after the number, as printed)."""
+    t = squash(text)
+    m = re.match(rf"^(第[{CN_NUM}\d]+{unit})(.*)$", t)
+    return f"{m.group(1)} {m.group(2)}".strip() if m else t
+
+
+def _box_title(text: str) -> str:
+    t = squash(text)
+    m = re.match(rf"^(专栏[{CN_NUM}\d]+)(.*)$", t)
+    return f"{m.group(1)} {m.group(2)}".strip() if m else t
+
+
+def _freeze(o: _Open, doc: str) -> Node:
+    text = "\n".join(p for p in o.parts if p)
+    return Node(
+        id=o.id, kind=o.kind, title=o.title, parent=o.parent, doc=doc, page=o.page,
+        page_end=o.page_end if o.page_end != o.page else None, text=text,
+        path=o.path if o.kind in ("clause", "item", "row") else o.path[:-1], chapter=o.chapter,
+        columns=o.columns,
+    )
+
+
+def with_pages(nodes: list[Node], toc: dict[str, int]) -> list[Node]:
+    """Give page numbers to an edition without pages (a .txt) from its own table of contents.
+
+    Headings take the page the contents list gives; a clause takes its section's
+    page plus its share of the characters between this heading and the next.
+    """
+    if not toc or any(n.page for n in nodes):
+        return nodes
+    starts: dict[int, int] = {}
+    for i, n in enumerate(nodes):
+        if n.kind in ("chapter", "section", "foreword") and squash(n.title) in toc:
+            starts[i] = toc[squash(n.title)]
+    if not starts:
+        return nodes
+    marks = sorted(starts.items())
+    out = list(nodes)
+    for k, (i, page) in enumerate(marks):
+        j, next_page = marks[k + 1] if k + 1 < len(marks) else (len(nodes), None)
+        span = nodes[i:j]
+        total = sum(len(n.text) for n in span) or 1
+        seen = 0
+        for off, n in enumerate(span):
+            est = page
+            if next_page is not None and next_page > page:
+                est = page + int((next_page - page) * seen / total)
+            out[i + off] = replace(n, page=est, page_end=None)
+            seen += len(n.text)
+    return out
