@@ -140,6 +140,146 @@ def _outline_label(n: Node) -> str:
     return f"{n.id.rsplit('.', 1)[-1]} 「{n.title}」{page}"
 
 
+# -------------------------------------------------------------------- build
+
+
+def model_option(f: Callable) -> Callable:
+    return click.option(
+        "--model", default=None, envvar="KB_MODEL",
+        help="Embedding model: a sentence-transformers id or a local folder (env KB_MODEL; "
+        "default multilingual-e5-small, bundled offline).",
+    )(f)
+
+
+@cli.command()
+@click.option("--corpus", type=click.Path(path_type=Path), multiple=True,
+              help="Corpus folder or file (repeatable). Default: corpus/ (env KB_CORPUS).")
+@index_option
+@model_option
+@json_option
+@user_errors
+def build(corpus: tuple[Path, ...], index_dir: Path, model: str | None, as_json: bool) -> None:
+    """Parse the corpus and build the hybrid index (FAISS + BM25) in --index.
+
+    Only windows whose text changed are embedded again; a failed build leaves the
+    previous index in place.
+    """
+    from kb.knowledge import KnowledgeBase
+
+    report = KnowledgeBase.build(list(corpus) or [DEFAULT_CORPUS], index_dir, model=model, progress=not as_json)
+    for s in report.skipped:
+        click.echo(f"kb: skipped {s}", err=True)
+    for w in report.warnings:
+        click.echo(f"kb: warning: {w}", err=True)
+    if as_json:
+        emit_json({
+            "index": str(report.folder), "documents": list(report.documents), "skipped": list(report.skipped),
+            "warnings": list(report.warnings), "leaves": report.leaves, "chunks": report.chunks,
+            "embedded": report.embedded, "reused": report.reused, "seconds": report.seconds,
+        })
+        return
+    click.echo(
+        f"Indexed {len(report.documents)} document(s) into {report.folder}/: {report.leaves} passages, "
+        f"{report.chunks} windows ({report.embedded} embedded, {report.reused} reused) in {report.seconds:.1f}s"
+    )
+
+
+# ------------------------------------------------------------------- search
+
+
+def open_kb(index_dir: Path, model: str | None = None):
+    from kb.knowledge import KnowledgeBase
+
+    return KnowledgeBase.open(index_dir, model=model)
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("-k", "k", type=click.IntRange(1, 100), default=5, show_default=True, help="How many clauses.")
+@click.option("--doc", default=None, help="Only this document (name or part of it).")
+@click.option("--chapter", type=int, default=None, help="Only this chapter number (第N章).")
+@click.option("--queries", type=click.Path(path_type=Path, dir_okay=False),
+              help="A file with one query per line; one JSON object per line out, same order.")
+@index_option
+@model_option
+@json_option
+@user_errors
+def search(query: str | None, k: int, doc: str | None, chapter: int | None, queries: Path | None,
+           index_dir: Path, model: str | None, as_json: bool) -> None:
+    """Find the clauses that answer QUERY, with citations."""
+    from kb.errors import QueryError
+
+    if queries is None and query is None:
+        raise UserError("give a QUERY or --queries FILE")
+    kb = open_kb(index_dir, model)
+    batch = read_queries(queries) if queries is not None else [query or ""]
+    for q in batch:
+        try:
+            hits = kb.search(q, k=k, doc=doc, chapter=chapter)
+            error = None
+        except QueryError as e:
+            if queries is None:
+                raise
+            hits, error = [], str(e)
+        if as_json or queries is not None:
+            row = {"query": q, "hits": [h.to_dict() for h in hits]}
+            if error:
+                row["error"] = error
+            emit_json(row)
+        else:
+            _print_hits(q, hits)
+
+
+def mark_terms(text: str, terms: Iterable[str]) -> str:
+    """Highlight matched terms (bold red on a terminal; plain elsewhere)."""
+    for t in sorted(set(terms), key=len, reverse=True):
+        text = text.replace(t, "\x00" + t + "\x01")
+    return text.replace("\x00", "\x1b[1;31m").replace("\x01", "\x1b[0m")
+
+
+def _print_hits(query: str, hits) -> None:
+    if not hits:
+        click.echo(f"没有找到与「{query}」相关的条款。")
+        return
+    for h in hits:
+        click.echo(click.style(f"[{h.rank}] {h.citation}", fg="cyan") + f"  (score {h.score:.4f})")
+        click.echo("    " + mark_terms(h.node.text, h.matched).replace("\n", "\n    ") + "\n")
+
+
+# --------------------------------------------------------------------- eval
+
+
+@cli.command(name="eval")
+@click.argument("questions", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--show-misses", is_flag=True, help="List the questions whose first hit is wrong.")
+@index_option
+@model_option
+@json_option
+@user_errors
+def eval_(questions: Path, k: int, show_misses: bool, index_dir: Path, model: str | None, as_json: bool) -> None:
+    """Score retrieval on a gold question file (hit@1, hit@5, MRR@10, median top-1 length)."""
+    from kb.evaluate import load_questions, score
+
+    kb = open_kb(index_dir, model)
+    qs = load_questions(questions)
+    owners = getattr(kb, "ask", None)
+    report = score(
+        qs,
+        lambda q: [h.node.text for h in kb.search(q, k=k)],
+        (lambda q: kb.ask(q).owners) if owners else None,
+    )
+    if as_json:
+        emit_json({"file": str(questions), "n": report.n, "hit@1": report.hit1, "hit@5": report.hit5,
+                   "mrr@10": report.mrr10, "median_top1_len": report.median_top1_len,
+                   "owner_recall": report.owner_recall, "misses": report.misses})
+        return
+    if show_misses:
+        for m in report.misses:
+            click.echo(f"miss {m['id']} {m['q']} | rank {m['rank']} | top-1: {m['top1']}")
+    click.echo(report.line(questions.name))
+
+
 def _echo_lines(lines: Iterable[str]) -> None:
     for line in lines:
         click.echo(line)

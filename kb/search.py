@@ -1,0 +1,129 @@
+"""Hybrid retrieval: jieba BM25 and dense vectors, fused, deduplicated to whole clauses."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from kb.dense import search as dense_search
+from kb.errors import QueryError
+from kb.fusion import rrf, top
+from kb.index import IndexData
+from kb.nodes import Node
+from kb.tokenize import STOPWORDS, normalize_query
+
+#: Longest question accepted; longer text is almost certainly a paste, not a question.
+MAX_QUERY_CHARS = 500
+#: How many candidates each retriever contributes before fusion.
+CANDIDATES = 100
+#: RRF weights (BM25, dense) and constant, chosen on the dev sets (see bench/).
+RRF_K = 60.0
+WEIGHTS = (1.0, 1.0)
+
+_QUESTION_TAIL = re.compile(r"[？?！!。.\s]+$")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved clause with its rank, fused score and the query terms it contains."""
+
+    rank: int
+    score: float
+    node: Node
+    matched: tuple[str, ...] = ()
+
+    @property
+    def citation(self) -> str:
+        return self.node.citation
+
+    def to_dict(self) -> dict:
+        n = self.node
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "id": n.id,
+            "doc": n.doc,
+            "chapter": n.path[0] if n.path else "",
+            "section": n.path[1] if len(n.path) > 1 else "",
+            "title": n.title,
+            "citation": n.citation,
+            "text": n.text,
+            "page": n.page,
+            "kind": n.kind,
+            "matched": list(self.matched),
+        }
+
+
+def clean_query(query: str) -> str:
+    """Normalise width and case, drop trailing question marks; reject empty or oversized input."""
+    q = normalize_query(query or "")
+    q = _QUESTION_TAIL.sub("", q)
+    if not q:
+        raise QueryError("the question is empty")
+    if len(q) > MAX_QUERY_CHARS:
+        raise QueryError(f"the question is too long ({len(q)} characters; at most {MAX_QUERY_CHARS})")
+    return q
+
+
+class Searcher:
+    """Runs one query against a loaded index. Thread-safe for reads."""
+
+    def __init__(self, data: IndexData, encoder, query_prompt: str = ""):
+        self.data = data
+        self.encoder = encoder
+        self.query_prompt = query_prompt
+        self._chunk_leaf = np.array([c.leaf for c in data.chunks], dtype=np.int64)
+
+    def lexical_scores(self, q: str) -> dict[int, float]:
+        scores = self.data.lexical.scores(q)
+        idx = np.argsort(-scores)[:CANDIDATES]
+        return {int(i): float(scores[i]) for i in idx if scores[i] > 0}
+
+    def dense_scores(self, q: str) -> dict[int, float]:
+        if self.encoder is None:
+            return {}
+        vec = self.encoder.encode([q], "query")[0]
+        scores, ids = dense_search(self.data.faiss, vec, CANDIDATES * 3)
+        best: dict[int, float] = {}
+        for s, i in zip(scores, ids, strict=True):
+            if i < 0:
+                continue
+            leaf = int(self._chunk_leaf[i])
+            if leaf not in best or s > best[leaf]:
+                best[leaf] = float(s)
+        return dict(sorted(best.items(), key=lambda kv: -kv[1])[:CANDIDATES])
+
+    def search(self, query: str, k: int = 5, doc: str | None = None, chapter: int | None = None) -> list[Hit]:
+        q = clean_query(query)
+        lex = self.lexical_scores(q)
+        den = self.dense_scores(q)
+        rankings = [sorted(lex, key=lambda i: -lex[i]), sorted(den, key=lambda i: -den[i])]
+        fused = rrf(rankings, k=RRF_K, weights=WEIGHTS)
+        allowed = self._filter(doc, chapter)
+        if allowed is not None:
+            fused = {i: s for i, s in fused.items() if i in allowed}
+        terms = self.query_terms(q)
+        hits = []
+        for rank, (i, score) in enumerate(top(fused, k), start=1):
+            node = self.data.leaves[i]
+            hits.append(Hit(rank, score, node, tuple(t for t in terms if t in node.text)))
+        return hits
+
+    def query_terms(self, q: str) -> list[str]:
+        """The query's content words, longest first, for marking matches."""
+        words = {w for w in self.data.tokenizer.words(q) if len(w) >= 2 and w not in STOPWORDS}
+        return sorted(words, key=lambda w: (-len(w), w))
+
+    def _filter(self, doc: str | None, chapter: int | None) -> set[int] | None:
+        if doc is None and chapter is None:
+            return None
+        out = set()
+        for i, n in enumerate(self.data.leaves):
+            if doc is not None and doc not in n.doc:
+                continue
+            if chapter is not None and n.chapter != chapter:
+                continue
+            out.add(i)
+        return out
