@@ -10,7 +10,6 @@ the original text of every block.
 from __future__ import annotations
 
 import re
-import statistics
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -185,8 +184,12 @@ def _edge_key(text: str) -> str:
 
 
 def _body_size(lines: list[Line]) -> float:
-    sizes = [ln.size for ln in lines if ln.size]
-    return statistics.mode(sizes) if sizes else 0.0
+    """The font size of the running text: the size that sets the most characters."""
+    chars: Counter[float] = Counter()
+    for ln in lines:
+        if ln.size:
+            chars[ln.size] += len(ln.text.strip())
+    return chars.most_common(1)[0][0] if chars else 0.0
 
 
 RE_TOC_SPLIT = re.compile(r"^(.*?)(?:\.{3,}|…{2,}|·{3,}|-{4,})(\d{1,4})$")
@@ -233,10 +236,11 @@ def _txt_blocks(lines: list[Line]) -> list[Block]:
     Two layouts are common: paragraphs separated by blank lines (possibly wrapped
     inside), and one paragraph per line with no blank lines at all.  In the first,
     an indented line or a numbered line after a finished sentence also starts a
-    paragraph; in the second, every line does (``mend_breaks`` rejoins lines that a
-    hard wrap cut mid-sentence).
+    paragraph; in the second, every line does.  Either may be hard-wrapped at a fixed
+    width (text saved from a PDF): a line that fills the width runs on into the next.
     """
     one_per_line = _one_paragraph_per_line(lines)
+    wrap = _wrap_width(lines)
     blocks: list[Block] = []
     para: list[str] = []
 
@@ -250,33 +254,63 @@ def _txt_blocks(lines: list[Line]) -> list[Block]:
     def flush_table() -> None:
         if table:
             rows = [[tidy(c) for c in r.split("\t")] for r in table]
+            rows, _ = merge_row_lines(rows, [(None, float(i)) for i in range(len(rows))])
             blocks.append(Block("", rows=rows, original="\n".join(table)))
             table.clear()
 
+    runs_on = False  # the previous line filled the wrap width: this one continues it
     for ln in lines:
         t = ln.text
         if t.count("\t") >= 2:
             flush()
             table.append(t.strip("\n"))
+            runs_on = False
             continue
         flush_table()
         s = t.strip()
+        full = bool(wrap) and _width(s) >= wrap - 2.5
         if not s:
             flush()
-        elif RE_HEADING_ANY.match(squash(s)) and len(squash(s)) <= 40:
+        elif runs_on and para and not (para[-1][-1:] in TERMINAL and (_indented(t) or RE_NUMBERED.match(s))):
+            para.append(s)
+        elif RE_HEADING_ANY.match(squash(s)) and len(squash(s)) <= 40 and not full:
             flush()
             blocks.append(Block(tidy(s), original=s))
         else:
             if para and (
                 one_per_line
                 or _indented(t)
-                or (RE_NUMBERED.match(squash(s)) and para[-1].rstrip()[-1:] in TERMINAL)
+                or (RE_NUMBERED.match(squash(s)) and para[-1][-1:] in TERMINAL)
             ):
                 flush()
             para.append(s)
+        runs_on = full and bool(para) and para[-1] == s
     flush()
     flush_table()
     return blocks
+
+
+def _width(text: str) -> float:
+    """Display width in CJK characters: Latin letters and digits are half as wide."""
+    return sum(0.5 if c.isascii() else 1.0 for c in text)
+
+
+def _wrap_width(lines: list[Line]) -> float:
+    """The width the text was hard-wrapped at, or 0 when lines are not cut at a fixed width.
+
+    Wrapped text has many lines of (nearly) one width, the widest; free text has
+    lines of every length.
+    """
+    widths = [_width(ln.text.strip()) for ln in lines if ln.text.strip() and ln.text.count("\t") < 2]
+    long = [w for w in widths if w >= 12]
+    if len(long) < 4:
+        return 0.0
+    best, count = 0.0, 0
+    for top in sorted(set(long), reverse=True):
+        k = sum(1 for w in long if top - 2.5 <= w <= top + 0.5)
+        if k > count:
+            best, count = top, k
+    return best if count >= max(3, 0.3 * len(widths)) else 0.0
 
 
 def _indented(text: str) -> bool:
@@ -351,32 +385,129 @@ def _table_blocks(lines: list[Line]) -> list[Block]:
     if not segs:
         return []
     size = lines[0].size
+    # Which way is down: Skia flips the y axis (y grows down the page), most producers
+    # keep PDF's own (y grows up).  Content order runs top to bottom either way.
+    first_y: dict[int | None, float] = {}
+    last_y_of: dict[int | None, float] = {}
+    for page, s in segs:
+        first_y.setdefault(page, s.y)
+        last_y_of[page] = s.y
+    down = {p: (-1.0 if last_y_of[p] < first_y[p] else 1.0) for p in first_y}
+
+    def depth(ps: tuple[int | None, Segment]) -> float:
+        return down[ps[0]] * ps[1].y
+
     # Rows: cluster baselines that sit closer than one line height, page by page.
     groups: list[list[tuple[int | None, Segment]]] = []
     last_y: float | None = None
     last_page = None
-    for page, s in sorted(segs, key=lambda ps: (ps[0] or 0, ps[1].y, ps[1].x)):
-        if groups and page == last_page and last_y is not None and s.y - last_y < 0.9 * size:
+    for page, s in sorted(segs, key=lambda ps: (ps[0] or 0, depth(ps), ps[1].x)):
+        y = depth((page, s))
+        if groups and page == last_page and last_y is not None and y - last_y < 0.9 * size:
             groups[-1].append((page, s))
         else:
             groups.append([(page, s)])
-        last_y, last_page = s.y, page
+        last_y, last_page = y, page
     # Columns: the x where each header cell starts (the first row is the header).
     cols = _column_starts([s for _, s in groups[0]], size)
     if len(cols) < 2:  # small print that is not a table: a note, a footnote
         text = "\n".join(ln.text for ln in lines)
         return [Block(join_lines([ln.text for ln in lines]), lines[0].page, lines[-1].page, original=text,
                       extra={"aside": True})]
-    rows: list[list[str]] = []
-    for g in groups:
+
+    def cells_of(g: list[tuple[int | None, Segment]]) -> list[str]:
         cells = [""] * len(cols)
-        for _, s in sorted(g, key=lambda ps: (round(ps[1].y), ps[1].x)):
+        for _, s in sorted(g, key=lambda ps: (round(depth(ps)), ps[1].x)):
             c = max((k for k, x0 in enumerate(cols) if s.x >= x0 - 2), default=0)
             cells[c] += s.text
-        rows.append([tidy(c) for c in cells])
+        return [tidy(c) for c in cells]
+
+    rows = [cells_of(g) for g in groups]
+    number = _number_column(rows)
+    if number is not None:
+        # A header set on two lines may start a column on its second line only.
+        first = next(i for i, r in enumerate(rows) if r[number].isdigit())
+        wider = _column_starts([s for g in groups[:max(first, 1)] for _, s in g], size)
+        if len(wider) > len(cols):
+            cols = wider
+            rows = [cells_of(g) for g in groups]
+    places = [(g[0][0], sum(depth(ps) for ps in g) / len(g)) for g in groups]
+    rows, row_pages = merge_row_lines(rows, places)
     original = "\n".join(ln.text for ln in lines)
-    row_pages = [g[0][0] for g in groups]
     return [Block("", lines[0].page, lines[-1].page, rows=rows, original=original, extra={"row_pages": row_pages})]
+
+
+def _number_column(rows: list[list[str]]) -> int | None:
+    """The 序号 column: cells that count 1, 2, 3 … down the table (maybe with gaps)."""
+    width = max((len(r) for r in rows), default=0)
+    for c in range(width):
+        nums = [int(r[c]) for r in rows if c < len(r) and r[c].isdigit()]
+        steps = list(zip(nums, nums[1:], strict=False))
+        if (
+            len(nums) >= 2
+            and len(nums) >= 0.25 * (len(rows) - 1)
+            and nums[0] <= 1 + (c > 0)
+            and all(b > a for a, b in steps)
+            and sum(b - a == 1 for a, b in steps) >= 0.8 * len(steps)
+        ):
+            return c
+    return None
+
+
+def merge_row_lines(
+    rows: list[list[str]], places: list[tuple[int | None, float]]
+) -> tuple[list[list[str]], list[int | None]]:
+    """Put back together the rows of a numbered table that its layout cut into lines.
+
+    A cell that wraps puts its second line on a baseline (or a text line) of its own,
+    with nothing in the 序号 column.  Each such line joins the numbered row nearest
+    to it on the same page (above it when cells are centred, below when they are
+    top-aligned); lines before the first numbered row are the header; a header
+    repeated at the top of a later page is dropped.  ``places`` gives each row's
+    (page, vertical position); returns the rows and each row's page.
+    """
+    number = _number_column(rows)
+    if number is None:
+        return rows, [page for page, _ in places]
+    numbered = [i for i, r in enumerate(rows) if number < len(r) and r[number].isdigit()]
+    first = numbered[0]
+
+    def dist(a: int, b: int) -> float:
+        return abs(places[a][1] - places[b][1]) if places[a][0] == places[b][0] else float("inf")
+
+    head = [0] + [k for k in range(1, first) if dist(k, k - 1) <= dist(k, first)]
+    header = _merge_cells([rows[k] for k in head])
+    before: dict[int, list[int]] = {t: [] for t in numbered}
+    after: dict[int, list[int]] = {t: [] for t in numbered}
+    is_numbered = set(numbered)
+    for i, r in enumerate(rows):
+        if i in is_numbered or i in head or not any(c.strip() for c in r):
+            continue
+        if places[i][0] != places[0][0] and _repeats_header(r, header):
+            continue
+        same_page = [t for t in numbered if places[t][0] == places[i][0]]
+        if same_page:
+            t = min(same_page, key=lambda t: (dist(i, t), t > i))
+        else:
+            t = max((t for t in numbered if t < i), default=first)
+        (before if i < t else after)[t].append(i)
+    out = [header]
+    pages = [places[0][0]]
+    for t in numbered:
+        out.append(_merge_cells([rows[k] for k in (*before[t], t, *after[t])]))
+        pages.append(places[t][0])
+    return out, pages
+
+
+def _merge_cells(parts: list[list[str]]) -> list[str]:
+    width = max(len(p) for p in parts)
+    return [join_lines([p[c] for p in parts if c < len(p) and p[c]]) for c in range(width)]
+
+
+def _repeats_header(row: list[str], header: list[str]) -> bool:
+    cells = [(k, squash(c)) for k, c in enumerate(row) if squash(c)]
+    hits = sum(1 for k, c in cells if k < len(header) and c in squash(header[k]))
+    return bool(cells) and hits >= 0.5 * len(cells)
 
 
 def _column_starts(header: list[Segment], size: float) -> list[float]:

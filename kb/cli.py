@@ -296,3 +296,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+from kb import cli_tools  # noqa: E402,F401  (registers targets, locate, quiz)

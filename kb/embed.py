@@ -118,9 +118,8 @@ def _prompts_for(name: str, path: str) -> tuple[str, str]:
 
 def _configured_prompts(path: str) -> dict[str, str]:
     """``prompts`` from config_sentence_transformers.json, looked up without network."""
-    config = Path(path) / "config_sentence_transformers.json"
-    if not config.is_file():
-        config = _cached_hub_file(path, config.name)
+    local = Path(path) / "config_sentence_transformers.json"
+    config = local if local.is_file() else _cached_hub_file(path, local.name)
     if config is None or not config.is_file():
         return {}
     try:

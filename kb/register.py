@@ -36,7 +36,7 @@ from kb.extract import (
 )
 from kb.nodes import Node
 
-__all__ = ["HEADERS_ZH", "LINK_THRESHOLD", "ROW_KEYS", "Commitment", "build_register", "to_rows"]
+__all__ = ["HEADERS_ZH", "LINK_THRESHOLD", "ROW_KEYS", "Commitment", "body_text", "build_register", "to_rows"]
 
 #: Metric similarity (0–1) above which a table row and a clause are the same commitment.
 LINK_THRESHOLD = 0.6
@@ -149,13 +149,22 @@ def _row_commitment(node: Node) -> Commitment | None:
 # ---------------------------------------------------------------------------
 
 
+def body_text(node: Node) -> str:
+    """A box item's text without its heading line, so "（一）…工程" is not glued onto the first sentence."""
+    text = node.text
+    if node.kind == "item" and node.title and text.startswith(node.title):
+        return text[len(node.title):].lstrip()
+    return text
+
+
 def _retrospective(node: Node) -> bool:
     return any(RETROSPECTIVE_TITLE_RE.search(t) for t in (*node.path, node.title) if t)
 
 
 def _clause_commitments(node: Node) -> list[Commitment]:
-    fallback = tuple(find_owners(node.text))
-    targets = find_targets(node.text)
+    body = body_text(node)
+    fallback = tuple(find_owners(body))
+    targets = find_targets(body)
     by_sentence: dict[str, list] = {}
     for t in targets:
         by_sentence.setdefault(t.text, []).append(t)
@@ -170,7 +179,7 @@ def _clause_commitments(node: Node) -> list[Commitment]:
             source="clause", node_id=node.id, citation=node.citation, page=node.page, text=sentence,
         ))
 
-    for s in sentences(node.text):
+    for s in sentences(body):
         found = by_sentence.get(s, [])
         for t in found:
             add(t.metric, t.comparator, t.value, t.unit, t.baseline or "", t.deadline or "", s)

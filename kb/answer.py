@@ -1,0 +1,203 @@
+"""Extractive answers: the clause that says so, its owners, targets and deadlines.
+
+No language model writes anything here.  The answer is one to three sentences
+of the best clause; owners, targets and deadlines are extracted from that clause
+by the general patterns in kb.extract, so every fact shown can be checked
+against the passage cited beside it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from kb.extract import Target, find_deadlines, find_owners, find_targets, mark, normalize, sentences
+from kb.nodes import Node
+from kb.search import Hit
+from kb.tokenize import STOPWORDS
+
+#: Words that make a question about who is responsible.
+OWNER_CUES = ("谁", "哪个部门", "哪些部门", "哪个单位", "哪些单位", "部门", "负责", "牵头", "哪个县", "哪些县",
+              "哪个区", "哪些区", "县区", "主体", "单位")
+DEADLINE_CUES = ("什么时候", "何时", "哪年", "哪一年", "期限", "时间", "多久", "截止", "完成时间", "到期")
+#: Openers of a follow-up that leans on the previous question (那到什么时候完成？).
+FOLLOW_UP = re.compile(r"^(那|那么|那这|这|这个|这些|它|它们|其|该|此|还有|另外|然后|那么这)")
+
+NO_OWNER_NOTE = "该条款未写明责任主体。规划的总体责任分工见所引的组织领导条款。"
+NOT_FOUND_NOTE = "规划中没有找到与这个问题直接相关的内容。下面是最接近的条款，仅供参考。"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `kb ask` returns: an extract, the facts in it, and where it stands in the plan."""
+
+    question: str
+    answer: str
+    owners: tuple[str, ...] = ()
+    targets: tuple[Target, ...] = ()
+    deadlines: tuple[str, ...] = ()
+    citations: tuple[Hit, ...] = ()
+    found: bool = True
+    note: str = ""
+    #: The plan's general rule on responsibility, cited when the clause names no owner.
+    general_rule: Node | None = None
+    #: The indicator-table row that matches the question, if any.
+    indicator: Node | None = None
+    #: The question actually searched (after folding in the conversation).
+    searched: str = ""
+    source_sentences: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def source(self) -> Node | None:
+        return self.citations[0].node if self.citations and self.found else None
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "owners": list(self.owners),
+            "targets": [_target_dict(t) for t in self.targets],
+            "deadlines": list(self.deadlines),
+            "citations": [
+                {"rank": h.rank, "id": h.node.id, "doc": h.node.doc, "citation": h.node.citation,
+                 "page": h.node.page, "title": h.node.title, "text": h.node.text, "score": round(h.score, 6)}
+                for h in self.citations
+            ],
+            "found": self.found,
+            "note": self.note,
+            "general_rule": _node_ref(self.general_rule),
+            "indicator": _node_ref(self.indicator, with_columns=True),
+            "searched": self.searched,
+        }
+
+
+def _target_dict(t: Target) -> dict:
+    return {"metric": t.metric, "comparator": t.comparator, "value": t.value, "unit": t.unit,
+            "deadline": t.deadline, "baseline": t.baseline, "text": t.text}
+
+
+def _node_ref(n: Node | None, with_columns: bool = False) -> dict | None:
+    if n is None:
+        return None
+    d = {"id": n.id, "citation": n.citation, "page": n.page, "text": n.text}
+    if with_columns:
+        d["columns"] = dict(n.columns)
+    return d
+
+
+# ------------------------------------------------------------ conversation
+
+
+def content_words(question: str, words) -> list[str]:
+    return [w for w in words(question) if w not in STOPWORDS and len(w) >= 2]
+
+
+def contextualize(question: str, history: Sequence[str], words) -> str:
+    """Fold the previous question into a follow-up that cannot stand alone.
+
+    "那到什么时候完成？" after "农民烧秸秆怎么管？" is searched as both together.
+    """
+    if not history:
+        return question
+    own = [w for w in content_words(question, words) if not any(c in w for c in DEADLINE_CUES + OWNER_CUES)]
+    if FOLLOW_UP.match(question.strip()) or len(own) <= 1:
+        return f"{history[-1]} {question}"
+    return question
+
+
+def asks_owner(question: str) -> bool:
+    return any(c in question for c in OWNER_CUES)
+
+
+def asks_deadline(question: str) -> bool:
+    return any(c in question for c in DEADLINE_CUES)
+
+
+# ------------------------------------------------------------------ extract
+
+
+def best_sentences(text: str, terms: Sequence[str], limit: int = 3) -> list[str]:
+    """The sentences of a clause that carry the question's terms: the best one and its best neighbour."""
+    sents = [s for s in sentences(text) if s.strip()]
+    if not sents:
+        return [text]
+    norm_terms = [normalize(t) for t in terms if t]
+
+    def weight(s: str) -> float:
+        ns = normalize(s)
+        return sum(len(t) for t in norm_terms if t in ns) + sum(
+            0.5 for t in norm_terms for i in range(len(t) - 1) if t[i : i + 2] in ns
+        )
+
+    scores = [weight(s) for s in sents]
+    best = max(range(len(sents)), key=lambda i: (scores[i], -i))
+    chosen = {best}
+    # A lead sentence (the clause title) gives context; so does a strong neighbour.
+    for j in (best - 1, best + 1):
+        if 0 <= j < len(sents) and scores[j] >= 0.5 * scores[best] > 0 and len(chosen) < limit:
+            chosen.add(j)
+    return [sents[i] for i in sorted(chosen)]
+
+
+def general_rule(nodes: Sequence[Node], doc: str | None = None) -> Node | None:
+    """The plan's clause on organisation and leadership (who answers for the plan as a whole)."""
+    sections = [n for n in nodes if n.kind in ("section", "chapter") and re.search(r"组织领导|组织实施|责任落实", n.title)
+                and (doc is None or n.doc == doc)]
+    for s in sections:
+        for n in nodes:
+            if n.parent == s.id and n.doc == s.doc and n.kind == "clause":
+                return n
+    return None
+
+
+def matching_row(question: str, hits: Sequence[Hit], rows: Sequence[Node], words) -> Node | None:
+    """An indicator-table row whose name shares most of its words with the question."""
+    q = set(content_words(question, words))
+    if not q:
+        return None
+    best, best_score = None, 0.0
+    for r in list(rows):
+        name = set(content_words(r.title, words))
+        if not name:
+            continue
+        overlap = len(q & name) / len(name)
+        if overlap > best_score:
+            best, best_score = r, overlap
+    for h in hits[:3]:
+        if h.node.kind == "row":
+            return h.node
+    return best if best_score >= 0.6 else None
+
+
+def compose(
+    question: str,
+    searched: str,
+    hits: Sequence[Hit],
+    found: bool,
+    terms: Sequence[str],
+    nodes: Sequence[Node],
+    words,
+) -> Answer:
+    """Build the answer object from ranked hits (the caller decides whether they are relevant)."""
+    if not hits or not found:
+        return Answer(question, "", citations=tuple(hits), found=False, note=NOT_FOUND_NOTE, searched=searched)
+    top = hits[0].node
+    picked = best_sentences(top.text, terms)
+    answer = mark("".join(picked), [t for t in terms if len(t) >= 2])
+    owners = find_owners("".join(picked))
+    if not owners and asks_owner(question):
+        owners = find_owners(top.text)
+    deadlines = find_deadlines("".join(picked)) or (find_deadlines(top.text) if asks_deadline(question) else [])
+    targets = find_targets("".join(picked))
+    rows = [n for n in nodes if n.kind == "row" and n.doc == top.doc]
+    indicator = matching_row(searched, hits, rows, words)
+    note, rule = "", None
+    if not owners:
+        rule = general_rule(nodes, top.doc)
+        note = NO_OWNER_NOTE if rule is not None else "该条款未写明责任主体。"
+    return Answer(
+        question=question, answer=answer, owners=tuple(owners), targets=tuple(targets),
+        deadlines=tuple(deadlines), citations=tuple(hits), found=True, note=note, general_rule=rule,
+        indicator=indicator, searched=searched, source_sentences=tuple(picked),
+    )
