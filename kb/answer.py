@@ -9,16 +9,17 @@ against the passage cited beside it.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from kb.extract import Target, find_deadlines, find_owners, find_targets, mark, normalize, sentences
+from kb.extract import Target, find_deadlines, find_owners, find_targets, mark, sentences
 from kb.nodes import Node
 from kb.search import Hit
 from kb.tokenize import STOPWORDS
 
 #: Words that make a question about who is responsible.
-OWNER_CUES = ("谁", "哪个部门", "哪些部门", "哪个单位", "哪些单位", "部门", "负责", "牵头", "哪个县", "哪些县",
+OWNER_CUES = ("谁", "哪个部门", "哪些部门", "哪个单位", "哪些单位", "部门", "负责", "牵头", "哪个县", "哪些县", "哪些地方",
+              "哪个地方", "哪里", "在哪", "哪些区县", "哪些县区", "哪个区县", "哪家", "哪些企业",
               "哪个区", "哪些区", "县区", "主体", "单位")
 DEADLINE_CUES = ("什么时候", "何时", "哪年", "哪一年", "期限", "时间", "多久", "截止", "完成时间", "到期")
 #: Openers of a follow-up that leans on the previous question (那到什么时候完成？).
@@ -117,27 +118,36 @@ def asks_deadline(question: str) -> bool:
 # ------------------------------------------------------------------ extract
 
 
-def best_sentences(text: str, terms: Sequence[str], limit: int = 3) -> list[str]:
-    """The sentences of a clause that carry the question's terms: the best one and its best neighbour."""
+def best_sentences(
+    text: str, weigh: Callable[[str], float], limit: int = 3, owners_wanted: bool = False
+) -> list[str]:
+    """The sentences of a clause that answer: the best one, near-ties, and a strong neighbour.
+
+    ``weigh`` scores a sentence against the question (idf-weighted shared tokens).
+    For a question about owners, sentences nearly as good as the best are kept too:
+    plans often spread one list of owners over parallel sentences.
+    """
     sents = [s for s in sentences(text) if s.strip()]
     if not sents:
         return [text]
-    norm_terms = [normalize(t) for t in terms if t]
-
-    def weight(s: str) -> float:
-        ns = normalize(s)
-        return sum(len(t) for t in norm_terms if t in ns) + sum(
-            0.5 for t in norm_terms for i in range(len(t) - 1) if t[i : i + 2] in ns
-        )
-
-    scores = [weight(s) for s in sents]
+    scores = [weigh(s) for s in sents]
     best = max(range(len(sents)), key=lambda i: (scores[i], -i))
-    chosen = {best}
-    # A lead sentence (the clause title) gives context; so does a strong neighbour.
+    chosen = [best]
+    if owners_wanted:
+        ties = sorted((i for i in range(len(sents)) if i != best and scores[i] >= 0.8 * scores[best] > 0),
+                      key=lambda i: -scores[i])
+        chosen += ties[: limit - 1]
     for j in (best - 1, best + 1):
-        if 0 <= j < len(sents) and scores[j] >= 0.5 * scores[best] > 0 and len(chosen) < limit:
-            chosen.add(j)
+        if len(chosen) < limit and 0 <= j < len(sents) and j not in chosen and scores[j] >= 0.5 * scores[best] > 0:
+            chosen.append(j)
     return [sents[i] for i in sorted(chosen)]
+
+
+def _body(node: Node) -> str:
+    """A box item's text without its heading line, so the heading is not glued onto sentence one."""
+    if node.kind == "item" and "\n" in node.text:
+        return node.text.split("\n", 1)[1]
+    return node.text
 
 
 def general_rule(nodes: Sequence[Node], doc: str | None = None) -> Node | None:
@@ -178,12 +188,13 @@ def compose(
     terms: Sequence[str],
     nodes: Sequence[Node],
     words,
+    weigh: Callable[[str], float],
 ) -> Answer:
     """Build the answer object from ranked hits (the caller decides whether they are relevant)."""
     if not hits or not found:
         return Answer(question, "", citations=tuple(hits), found=False, note=NOT_FOUND_NOTE, searched=searched)
     top = hits[0].node
-    picked = best_sentences(top.text, terms)
+    picked = best_sentences(_body(top), weigh, owners_wanted=asks_owner(question))
     answer = mark("".join(picked), [t for t in terms if len(t) >= 2])
     owners = find_owners("".join(picked))
     if not owners and asks_owner(question):

@@ -151,17 +151,20 @@ def drop_furniture(lines: list[Line]) -> list[Line]:
             pages.setdefault(ln.page, []).append(i)
     drop: set[int] = set()
     if len(pages) >= 3:
-        edge_counts: Counter[str] = Counter()
+        # A running header recurs in the same font; "2020" in the body font is not "— 3 —".
+        def key(i: int) -> tuple[str, float]:
+            return _edge_key(lines[i].text), round(lines[i].size, 1)
+
+        edge_counts: Counter[tuple[str, float]] = Counter()
         for idx in pages.values():
-            edges = {_edge_key(lines[i].text) for i in idx[:2] + idx[-2:]}
-            edge_counts.update(edges)
-        recurring = {k for k, c in edge_counts.items() if k and c >= max(3, 0.5 * len(pages))}
+            edge_counts.update({key(i) for i in idx[:2] + idx[-2:]})
+        recurring = {k for k, c in edge_counts.items() if k[0] and c >= max(3, 0.5 * len(pages))}
         body = _body_size(lines)
         for idx in pages.values():
             for i in idx[:2] + idx[-2:]:
                 t = lines[i].text
                 bare = RE_BARE_NUMBER.match(t) and i in (idx[0], idx[-1]) and _stands_apart(lines, i, body)
-                if _edge_key(t) in recurring or RE_PAGE_NUMBER.match(t) or bare:
+                if key(i) in recurring or RE_PAGE_NUMBER.match(t) or bare:
                     drop.add(i)
     else:
         # Text without pages: only unmistakable page numbers can be recognised.
@@ -236,10 +239,13 @@ def _txt_blocks(lines: list[Line]) -> list[Block]:
     Two layouts are common: paragraphs separated by blank lines (possibly wrapped
     inside), and one paragraph per line with no blank lines at all.  In the first,
     an indented line or a numbered line after a finished sentence also starts a
-    paragraph; in the second, every line does.  Either may be hard-wrapped at a fixed
-    width (text saved from a PDF): a line that fills the width runs on into the next.
+    paragraph; in the second, every line does — unless the text marks paragraphs by
+    a first-line indent, when an unindented line continues.  Either may be
+    hard-wrapped at a fixed width (text saved from a PDF): a line that fills the
+    width runs on into the next.
     """
     one_per_line = _one_paragraph_per_line(lines)
+    indents = _indent_marks_paragraphs(lines)
     wrap = _wrap_width(lines)
     blocks: list[Block] = []
     para: list[str] = []
@@ -271,14 +277,16 @@ def _txt_blocks(lines: list[Line]) -> list[Block]:
         full = bool(wrap) and _width(s) >= wrap - 2.5
         if not s:
             flush()
-        elif runs_on and para and not (para[-1][-1:] in TERMINAL and (_indented(t) or RE_NUMBERED.match(s))):
+        elif runs_on and not (
+            para[-1][-1:] in TERMINAL and (_indented(t) or RE_NUMBERED.match(s) or RE_HEADING_ANY.match(squash(s)))
+        ):
             para.append(s)
         elif RE_HEADING_ANY.match(squash(s)) and len(squash(s)) <= 40 and not full:
             flush()
             blocks.append(Block(tidy(s), original=s))
         else:
             if para and (
-                one_per_line
+                (one_per_line and not indents)
                 or _indented(t)
                 or (RE_NUMBERED.match(squash(s)) and para[-1][-1:] in TERMINAL)
             ):
@@ -311,6 +319,13 @@ def _wrap_width(lines: list[Line]) -> float:
         if k > count:
             best, count = top, k
     return best if count >= max(3, 0.3 * len(widths)) else 0.0
+
+
+def _indent_marks_paragraphs(lines: list[Line]) -> bool:
+    """True when some prose lines are indented and others not: the indent starts a paragraph."""
+    prose = [ln.text for ln in lines if ln.text.strip() and ln.text.count("\t") < 2]
+    indented = sum(1 for t in prose if _indented(t))
+    return indented >= 2 and 0.15 <= indented / len(prose) <= 0.85
 
 
 def _indented(text: str) -> bool:

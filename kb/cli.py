@@ -246,6 +246,71 @@ def _print_hits(query: str, hits) -> None:
         click.echo("    " + mark_terms(h.node.text, h.matched).replace("\n", "\n    ") + "\n")
 
 
+# ---------------------------------------------------------------------- ask
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--doc", default=None, help="Only this document (name or part of it).")
+@click.option("--chapter", type=int, default=None, help="Only this chapter number (第N章).")
+@click.option("--queries", type=click.Path(path_type=Path, dir_okay=False),
+              help="A file with one question per line; one JSON object per line out, same order.")
+@index_option
+@model_option
+@json_option
+@user_errors
+def ask(question: str | None, doc: str | None, chapter: int | None, queries: Path | None,
+        index_dir: Path, model: str | None, as_json: bool) -> None:
+    """Answer QUESTION from the plan: the clause that says so, who owns it, the target and the deadline.
+
+    JSON: {"question", "answer", "owners", "targets", "deadlines", "citations", ...}.
+    """
+    from kb.errors import QueryError
+
+    if queries is None and question is None:
+        raise UserError("give a QUESTION or --queries FILE")
+    kb = open_kb(index_dir, model)
+    batch = read_queries(queries) if queries is not None else [question or ""]
+    for q in batch:
+        try:
+            answer = kb.ask(q, doc=doc, chapter=chapter)
+        except QueryError as e:
+            if queries is None:
+                raise
+            emit_json({"question": q, "answer": "", "owners": [], "targets": [], "deadlines": [],
+                       "citations": [], "found": False, "note": str(e)})
+            continue
+        if as_json or queries is not None:
+            emit_json(answer.to_dict())
+        else:
+            _print_answer(answer)
+
+
+def _print_answer(a) -> None:
+    """The answer card, then the cited clauses, as a civil servant reads them in a terminal."""
+    if not a.found:
+        click.echo(click.style(a.note, fg="yellow"))
+    else:
+        click.echo(click.style("答：", bold=True) + a.answer.replace("【", "\x1b[1;31m").replace("】", "\x1b[0m"))
+        click.echo(click.style("责任主体：", bold=True) + ("、".join(a.owners) or "（未写明）"))
+        if a.targets:
+            click.echo(click.style("目标：", bold=True) + "；".join(
+                f"{t.metric} {t.comparator}{t.value}{t.unit}" + (f"（{t.deadline}）" if t.deadline else "")
+                for t in a.targets))
+        if a.deadlines:
+            click.echo(click.style("期限：", bold=True) + "、".join(a.deadlines))
+        if a.indicator is not None:
+            cols = dict(a.indicator.columns)
+            click.echo(click.style("指标：", bold=True) + "；".join(f"{k} {v}" for k, v in cols.items() if v))
+        if a.note:
+            click.echo(click.style(a.note, fg="yellow"))
+            if a.general_rule is not None:
+                click.echo(f"    {a.general_rule.citation}")
+    click.echo(click.style("出处：", bold=True))
+    for h in a.citations:
+        click.echo(f"  [{h.rank}] {h.citation}")
+
+
 # --------------------------------------------------------------------- eval
 
 

@@ -706,6 +706,13 @@ def _org_cands(s: str) -> list[_Cand]:
     return out
 
 
+#: A generic subject that opens a sentence and is told what to do: 各企业按照…制定, 排污单位要….
+_SUBJECT_RE = re.compile(
+    r"(?:^|(?<=[。；;！？]))(?P<who>(?:各|全市|所有|相关|重点)?(?:企业|工业企业|排污单位|重点排污单位|生产经营单位|"
+    r"医疗机构|建设单位|施工单位|运营单位|责任单位))(?=要|应|须|必须|需|按照|依法|严格|负责|落实|制定|开展|做好)"
+)
+
+
 def find_owners(text: str) -> list[str]:
     """Responsible bodies named in ``text``, in order of appearance, deduplicated.
 
@@ -731,6 +738,8 @@ def find_owners(text: str) -> list[str]:
         if m.group("zstem") not in _ZONE_BLOCK:
             cands.append(_Cand(m.start(), m.end(), (m.group(0),), 1))
     cands += _org_cands(s) + _dept_list_cands(s) + _place_cands(s) + _responsibility_cands(s)
+    for m in _SUBJECT_RE.finditer(s):
+        cands.append(_Cand(m.start("who"), m.end("who"), (m.group("who"),), 2))
 
     chosen: list[_Cand] = []
     for c in sorted(cands, key=lambda c: (-(c.end - c.start), c.prio, c.start)):

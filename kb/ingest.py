@@ -154,11 +154,13 @@ def load_pdf(path: Path) -> RawDocument:
     data = _read(path)
     if not data.strip():
         raise IngestError(path, "the file is empty")
+    if b"%PDF-" not in data[:1024]:
+        raise IngestError(path, "this is not a PDF (it does not start with %PDF-)")
     try:
         reader = PdfReader(BytesIO(data))
         encrypted = reader.is_encrypted
     except Exception as e:  # pypdf raises many kinds on junk: PdfReadError, KeyError, ValueError …
-        raise IngestError(path, f"not a readable PDF ({type(e).__name__}: {e})") from e
+        raise IngestError(path, f"not a readable PDF, damaged or truncated ({type(e).__name__}: {e})") from e
     if encrypted:
         try:
             ok = reader.decrypt("")

@@ -120,6 +120,46 @@ class KnowledgeBase:
         """The k clauses that best answer the query, best first."""
         return self.searcher.search(query, k=k, doc=doc, chapter=chapter)
 
+    def evidence(self, query: str, hits: list[Hit]):
+        """How strongly the corpus answers the query (see kb.search.Evidence)."""
+        return self.searcher.evidence(query, hits)
+
+    # ---------------------------------------------------------------- ask
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[str] = (),
+        k: int = 5,
+        doc: str | None = None,
+        chapter: int | None = None,
+    ):
+        """An extractive answer: the sentences that say so, their owners, targets and deadlines.
+
+        ``history`` holds the user's earlier questions, so a follow-up such as
+        "那到什么时候完成？" is searched together with the topic it refers to.
+        """
+        from kb.answer import compose, contextualize
+        from kb.search import clean_query
+
+        words = self.data.tokenizer.words
+        searched = contextualize(clean_query(question), [h for h in history if h and h.strip()], words)
+        hits = self.search(searched, k=k, doc=doc, chapter=chapter)
+        found = bool(hits) and self.evidence(searched, hits).relevant
+        terms = self.searcher.query_terms(clean_query(searched))
+        return compose(question, searched, hits, found, terms, self.data.nodes, words, self._weigher(searched))
+
+    def _weigher(self, query: str):
+        """Score a sentence by the idf of the query tokens it shares (words and character bigrams)."""
+        tokenizer = self.data.tokenizer
+        idf = self.data.lexical.idf()
+        wanted = set(tokenizer(query))
+
+        def weigh(sentence: str) -> float:
+            return sum(idf.get(t, 0.0) for t in wanted.intersection(tokenizer(sentence)))
+
+        return weigh
+
     # ------------------------------------------------- auditors and trainers
 
     def targets(self, doc: str | None = None, chapter: int | None = None) -> list:

@@ -38,6 +38,16 @@ class LexicalIndex:
             return np.zeros(len(self), dtype=np.float32)
         return np.asarray(self.bm25.get_scores_from_ids(ids), dtype=np.float32)
 
+    def idf(self) -> dict[str, float]:
+        """Inverse document frequency of every token (BM25's idf), for weighing sentences."""
+        if getattr(self, "_idf", None) is None:
+            indptr = np.asarray(self.bm25.scores["indptr"])
+            df = np.diff(indptr)
+            n = len(self)
+            values = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+            self._idf = {tok: float(values[i]) for tok, i in self.bm25.vocab_dict.items() if i < len(values)}
+        return self._idf
+
     def vocabulary(self) -> set[str]:
         return set(self.bm25.vocab_dict)
 

@@ -41,7 +41,10 @@ from kb.extract import find_deadlines, find_owners, is_retrospective, normalize,
 from kb.nodes import Node
 from kb.register import RETROSPECTIVE_TITLE_RE, Commitment, body_text, build_register
 
-__all__ = ["BLANK", "CHOICE_BLANK", "JUDGE_OPTIONS", "TYPES", "QuizItem", "make_quiz"]
+__all__ = [
+    "BLANK", "CHOICE_BLANK", "JUDGE_OPTIONS", "TYPES", "Fact", "QuizItem", "collect_facts", "excerpt", "list_items",
+    "make_quiz",
+]
 
 TYPES = ("choice", "fill", "judge")
 #: The blank of a fill-in question.
@@ -53,6 +56,8 @@ JUDGE_OPTIONS = ("正确", "错误")
 MAX_EXCERPT = 90
 #: Fewest meaningful characters an excerpt needs besides its answer to stand on its own.
 MIN_CONTEXT = 12
+#: Facts whose excerpt still has less context than this after widening are not asked.
+MIN_STANDALONE = 10
 #: How many of the nearest same-family values the three distractors are drawn from.
 NEAREST = 6
 #: Facts of each kind taken per round when mixing kinds: clause targets are what a plan is about.
@@ -64,6 +69,12 @@ _H = "\u4e00-\u9fff"
 #: Clause openings that cannot stand alone (prepositional and purpose phrases).
 _ADVERBIAL = ("根据", "按照", "依照", "依据", "围绕", "依托", "通过", "为了", "为实现", "以", "随着", "结合",
               "针对", "立足", "对照", "基于")
+#: Verbs of plan language; an excerpt without one is a bare subject ("平昌县全县重点河流…，") and takes the next clause.
+_VERB_RE = re.compile(
+    "实施|建设|推进|推动|开展|完成|建立|健全|完善|加强|加快|强化|提升|提高|支持|鼓励|实现|达到|达|保持|控制|修复|治理"
+    "|创建|打造|培育|发展|落实|保护|整治|规范|编制|制定|组织|引导|构建|形成|新建|建成|改造|淘汰|减少|降低|增加|严格"
+    "|严禁|确保|争创|优化|统筹|依托|聚焦|纳入|引进|推广|扩大|深化|巩固|突出|稳定|覆盖|利用|处理|防治|监测|管控|整合"
+)
 _CLAUSE_END = "，,；;：:"
 _SENTENCE_END = "。！？!?"
 _YEAR_RE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月)?(?:底|末)?")
@@ -158,8 +169,10 @@ def excerpt(s: str, a: int, b: int) -> tuple[int, int]:
     From the clause holding the last forward deadline before the answer (or the
     answer's own clause) to the end of the answer's clause.  A clause that is only
     a date ("到2025年，") or only an adverbial ("根据…等，", "为实现…，") takes the
-    next clause too, and an excerpt with fewer than MIN_CONTEXT characters of
-    context takes the clause after it, then the one before it, until it has enough.
+    next clause too, one without a verb takes the clause before or after that has
+    one, and an excerpt with fewer than MIN_CONTEXT characters of
+    context takes the clause before it (which usually names the topic), then the
+    one after it, until it has enough.
     """
     start, end = _clause_start(s, a), _clause_end(s, b)
     for phrase in find_deadlines(s):
@@ -170,11 +183,16 @@ def excerpt(s: str, a: int, b: int) -> tuple[int, int]:
     dangling = _meaningful(s[own:a] + s[b:end]) < 4 or s.startswith(_ADVERBIAL, own)
     if dangling and _more_after(s, end):
         end = _clause_end(s, end + 1)
-    while _meaningful(s[start:a] + s[b:end]) < MIN_CONTEXT:
-        if _more_after(s, end):
-            end = _clause_end(s, end + 1)
-        elif start > 0:
+    if not _VERB_RE.search(s[start:a] + s[b:end]):  # a bare subject or object: take the clause with the verb
+        if start > 0 and _VERB_RE.search(s[_clause_start(s, start - 1): start]):
             start = _clause_start(s, start - 1)
+        elif _more_after(s, end):
+            end = _clause_end(s, end + 1)
+    while _meaningful(s[start:a] + s[b:end]) < MIN_CONTEXT:
+        if start > 0:
+            start = _clause_start(s, start - 1)
+        elif _more_after(s, end):
+            end = _clause_end(s, end + 1)
         else:
             break
     return start, end
@@ -309,6 +327,35 @@ def _list_facts(node: Node, s: str) -> list[Fact]:
     return out
 
 
+def _standalone(fact: Fact) -> bool:
+    """Can the excerpt stand on its own?  Whole brackets and at least MIN_STANDALONE characters of context."""
+    return fact.excerpt is None or (_balanced(fact.quote(fact.value)) and _meaningful(fact.quote("")) >= MIN_STANDALONE)
+
+
+def _balanced(text: str) -> bool:
+    """An excerpt must hold whole brackets: no （ without its ）, no ） without its （ (also 《》, “”)."""
+    for o, c in ("（）", "()", "《》", "“”"):
+        depth = 0
+        for ch in text:
+            depth += (ch == o) - (ch == c)
+            if depth < 0:
+                return False
+        if depth:
+            return False
+    return True
+
+
+def _prefer_dated(facts: list[Fact]) -> list[Fact]:
+    """Of facts stating the same value twice (a clause and a box item), keep the one quoting a deadline."""
+    best: dict[tuple, Fact] = {}
+    for f in facts:
+        key = next((k for k in f.keys if k[0] == "value"), None)
+        dated = bool(find_deadlines(f.quote(f.value)))
+        if key is not None and (key not in best or (dated and not find_deadlines(best[key].quote(best[key].value)))):
+            best[key] = f
+    return [f for f in facts if (k := next((k for k in f.keys if k[0] == "value"), None)) is None or best[k] is f]
+
+
 def collect_facts(nodes: Sequence[Node], doc: str | None = None, chapter: int | None = None) -> list[Fact]:
     """Every fact of ``nodes`` (optionally one document, one chapter), in document order."""
     chosen = [n for n in nodes if (doc is None or n.doc == doc) and (chapter is None or n.chapter == chapter)]
@@ -323,6 +370,7 @@ def collect_facts(nodes: Sequence[Node], doc: str | None = None, chapter: int | 
             fact = _value_fact(c, node) if c.value and c.unit else _deadline_fact(c, node) if not c.value else None
             if fact:
                 facts.append(fact)
+        facts = [f for f in _prefer_dated(facts) if _standalone(f)]
         for node in mine:
             if node.kind == "row":
                 facts += _row_facts(node)
@@ -343,7 +391,7 @@ class Pools:
 
     def __init__(self, nodes: Sequence[Node], facts: Sequence[Fact]):
         self.values: dict[tuple, list[str]] = {}
-        self.corpus = "\n".join(normalize(n.text) for n in nodes if n.text)
+        self.corpus = "\n".join(_clean(normalize(n.text)) for n in nodes if n.text)
         for f in facts:
             self._add(f.family, f.value)
             if f.kind == "row" and f.family[2]:  # table cells in % are percentages too
@@ -506,6 +554,48 @@ def _quotas(n: int, types: Sequence[str]) -> dict[str, int]:
     return {t: base + (1 if i < extra else 0) for i, t in enumerate(types)}
 
 
+def _select(facts: Sequence[Fact], n: int, types: tuple[str, ...], pools: dict[str, Pools],
+            rng: random.Random) -> list[QuizItem]:
+    """Turn facts into items, type by type quota, no fact (or question) twice.
+
+    A first pass keeps the type quotas, caps each kind of fact at KIND_SHARE of a
+    type and asks judge items to alternate 正确/错误; a second pass fills what is
+    left with any requested type.
+    """
+    quota = _quotas(n, types)
+    cap = {t: max(1, math.ceil(q * KIND_SHARE)) for t, q in quota.items()}
+    taken: dict[tuple[str, str], int] = {}
+    items: list[QuizItem] = []
+    used: set = set()
+    for strict in (True, False):
+        for fact in facts:
+            if len(items) >= n:
+                break
+            if any(k in used for k in fact.keys):
+                continue
+            order = sorted(types, key=lambda t: (-quota[t], types.index(t)))
+            if strict:
+                order = [t for t in order if quota[t] > 0 and taken.get((fact.kind, t), 0) < cap[t]]
+            for t in order:
+                item = _BUILDERS[t](fact, pools[fact.node.doc], rng, _wanted(items, t) if strict else "")
+                if item is None or any(it.question == item.question for it in items):
+                    continue
+                items.append(item)
+                used.update(fact.keys)
+                quota[t] -= 1
+                taken[fact.kind, t] = taken.get((fact.kind, t), 0) + 1
+                break
+    return items
+
+
+def _wanted(items: Sequence[QuizItem], kind: str) -> str:
+    """For a judge item, the answer there are fewer of so far (true and false alternate)."""
+    if kind != "judge":
+        return ""
+    judged = [it.answer for it in items if it.type == "judge"]
+    return JUDGE_OPTIONS[judged.count("错误") < judged.count("正确")]
+
+
 @functools.lru_cache(maxsize=8)
 def _prepare(nodes: tuple[Node, ...]) -> tuple[list[Fact], Pools]:
     """Facts and pools of one document; cached, since a quiz is asked for again and again."""
@@ -537,33 +627,6 @@ def make_quiz(
     for d in sorted({nd.doc for nd in nodes if doc is None or nd.doc == doc}):
         facts, pools[d] = _prepare(tuple(nd for nd in nodes if nd.doc == d))
         chosen += [f for f in facts if chapter is None or f.node.chapter == chapter]
-    facts = _interleave(chosen, rng)
-    quota = _quotas(n, types)
-    cap = {t: max(1, math.ceil(q * KIND_SHARE)) for t, q in quota.items()}
-    taken: dict[tuple[str, str], int] = {}
-    items: list[QuizItem] = []
-    used: set = set()
-    questions: set[str] = set()
-    for strict in (True, False):
-        for fact in facts:
-            if len(items) >= n:
-                break
-            if any(k in used for k in fact.keys):
-                continue
-            order = sorted(types, key=lambda t: (-quota[t], types.index(t)))
-            if strict:
-                order = [t for t in order if quota[t] > 0 and taken.get((fact.kind, t), 0) < cap[t]]
-            for t in order:
-                judged = [it.answer for it in items if it.type == "judge"]
-                want = "" if t != "judge" or not strict else JUDGE_OPTIONS[judged.count("错误") < judged.count("正确")]
-                item = _BUILDERS[t](fact, pools[fact.node.doc], rng, want)
-                if item is None or item.question in questions:
-                    continue
-                items.append(item)
-                questions.add(item.question)
-                used.update(fact.keys)
-                quota[t] -= 1
-                taken[fact.kind, t] = taken.get((fact.kind, t), 0) + 1
-                break
+    items = _select(_interleave(chosen, rng), n, types, pools, rng)
     items.sort(key=lambda it: types.index(it.type))
     return [replace(it, id=f"q{i}") for i, it in enumerate(items, start=1)]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from fakes import HashEncoder
+
 from kb.errors import IndexMismatch, IndexMissing, QueryError
 from kb.knowledge import KnowledgeBase
 

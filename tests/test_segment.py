@@ -111,7 +111,7 @@ def test_small_plan_structure():
         ("ch1.s1.c1", "clause", "主要目标", "ch1.s1"),
         ("box1", "box", "专栏一 主要指标", "ch1"),
         ("box1.r1", "row", "空气质量优良天数比率(%)", "box1"),
-        ("box1.r2", "row", "细颗粒物(PM2.5)浓度(μg/m³)", "box1"),
+        ("box1.r2", "row", "细颗粒物(PM2.5)浓度(微克/立方米)", "box1"),
         ("ch2", "chapter", "第二章 重点任务", None),
         ("ch2.s1", "section", "第一节 治理工业废气", "ch2"),
         ("ch2.s1.c1", "clause", "强化重点行业治理", "ch2.s1"),
@@ -126,7 +126,7 @@ def test_small_plan_structure():
     assert nodes["ch1.s1.c1"].text == "主要目标。到2025年，全县空气质量优良天数比率稳定在95%以上，细颗粒物浓度持续下降，重污染天气基本消除。"
     # The category cell is written once and carried down.
     assert dict(nodes["box1.r2"].columns) == {
-        "类别": "(一) 环境质量", "序号": "2", "指标名称": "细颗粒物(PM2.5)浓度(μg/m³)", "2020年基准值": "31",
+        "类别": "(一) 环境质量", "序号": "2", "指标名称": "细颗粒物(PM2.5)浓度(微克/立方米)", "2020年基准值": "31",
         "2025年目标": "<30", "指标属性": "约束性",
     }
     assert nodes["box2.i1"].text == "（一）工业废气治理工程\n实施水泥企业超低排放改造项目2个。"
