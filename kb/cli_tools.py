@@ -287,3 +287,32 @@ def quiz(n: int, chapter: int | None, doc: str | None, types_: str, seed: int, f
             raise UserError(f"{output}: cannot write ({e.strerror or e})") from e
     if output is not None:
         _saved(output, f"{len(items)} questions")
+
+
+# -------------------------------------------------------------------- serve
+
+from kb.cli import DEFAULT_CORPUS, model_option  # noqa: E402  (kept beside the one command that needs them)
+
+
+@cli.command()
+@click.option("--corpus", type=click.Path(path_type=Path), default=None,
+              help="Corpus folder or file to build from when the index is missing. Default: corpus/ (env KB_CORPUS).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True, help="Port to listen on.")
+@index_option
+@model_option
+@user_errors
+def serve(corpus: Path | None, host: str, port: int, index_dir: Path, model: str | None) -> None:
+    """Serve the web app (问答, 大纲, 指标清单, 条款定位, 出题); builds the index first if it is missing.
+
+    Same as `python app.py`.  Nothing is shared or sent anywhere: the server
+    listens on HOST (loopback by default) and Gradio's analytics are off.
+    """
+    from kb.app import serve as serve_app
+    from kb.embed import ModelError
+
+    try:
+        serve_app(index_dir, corpus or DEFAULT_CORPUS, host, port, model=model,
+                  echo=lambda m: click.echo(m, err=True))
+    except ModelError as e:
+        raise UserError(str(e)) from e

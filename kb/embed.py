@@ -197,7 +197,9 @@ def _load(spec: ModelSpec) -> SentenceTransformer:
             f"embedding model {spec.name!r}: folder {spec.path} does not exist. {_how_to_supply()}"
         )
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # the per-load "Loading weights" bar is noise in a CLI
     try:
         return SentenceTransformer(spec.path, device="cpu", local_files_only=True)
     except Exception as exc:  # HF raises OSError, ValueError, KeyError... depending on what is missing

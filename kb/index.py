@@ -23,7 +23,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,15 +161,17 @@ def _chunk_hash(text: str, model: str, prompt: str) -> str:
 def build_index(
     docs: Sequence[Document],
     folder: Path,
-    encoder,
-    model: dict,
+    encoder: Callable[[], object] | object,
+    model: dict | Callable[[object], dict],
     skipped: Sequence[str] = (),
     progress: bool = True,
 ) -> BuildReport:
     """Index the documents into ``folder`` atomically, re-embedding only windows not seen before.
 
-    ``encoder`` follows kb.embed.Encoder; ``model`` is its manifest record
-    (name, path, dim, query_prompt, passage_prompt).
+    ``encoder`` follows kb.embed.Encoder, or is a zero-argument factory for one, called
+    only when something needs embedding (loading a model costs seconds). ``model`` is
+    the manifest record (name, path, dim, query_prompt, passage_prompt), or a function
+    of the encoder giving it; its "name" must be known up front to reuse vectors.
     """
     start = time.time()
     docs, warnings = dedupe(docs)
@@ -181,16 +183,28 @@ def build_index(
     tokenizer = JiebaTokenizer(terms)
     lexical = LexicalIndex.build([lexical_text(n) for n in leaves], tokenizer, k1=BM25_K1, b=BM25_B)
 
-    prompt = model.get("passage_prompt", "")
+    previous = _previous_model(folder)
+    record = model if isinstance(model, dict) else None
+    name = record["name"] if record else getattr(encoder, "model_name", None)
+    if record is None and previous and previous.get("name") == name:
+        record = previous  # same model as last time: its record holds until we must load it
+    if record is None:
+        encoder = _materialise(encoder)
+        record = model(encoder)  # type: ignore[operator]
+    prompt = record.get("passage_prompt", "")
     chunks = [
-        Chunk(i, w, _chunk_hash(w, model["name"], prompt)) for i, n in enumerate(leaves) for w in windows(n)
+        Chunk(i, w, _chunk_hash(w, record["name"], prompt)) for i, n in enumerate(leaves) for w in windows(n)
     ]
-    cache = _previous_vectors(folder, model)
+    cache = _previous_vectors(folder, record)
     todo = [c for c in chunks if c.hash not in cache]
     fresh: dict[str, np.ndarray] = {}
     if todo:
+        encoder = _materialise(encoder)
+        if not isinstance(model, dict):
+            record = model(encoder)  # type: ignore[operator]
         vecs = encoder.encode([c.text for c in todo], "passage")
         fresh = {c.hash: v for c, v in zip(todo, vecs, strict=True)}
+    model = record
     dim = int(model["dim"])
     vectors = np.zeros((len(chunks), dim), dtype=np.float32)
     for i, c in enumerate(chunks):
@@ -221,6 +235,19 @@ def build_index(
         folder, tuple(d.name for d in docs), tuple(skipped), tuple(warnings), len(leaves), len(chunks),
         len(todo), len(chunks) - len(todo), round(time.time() - start, 2),
     )
+
+
+def _materialise(encoder):
+    """An encoder, from either an encoder or a factory of one."""
+    return encoder if hasattr(encoder, "encode") else encoder()
+
+
+def _previous_model(folder: Path) -> dict | None:
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        return manifest["model"] if manifest.get("format") == FORMAT_VERSION else None
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def _previous_vectors(folder: Path, model: dict) -> dict[str, np.ndarray]:

@@ -55,13 +55,21 @@ class KnowledgeBase:
 
         paths = [corpus] if isinstance(corpus, str | Path) else list(corpus)
         docs, errors = parse_paths(paths)
-        if encoder is None:
-            from kb.embed import SentenceTransformerEncoder, resolve_model
+        if encoder is not None:
+            return build_index(docs, Path(index_dir), encoder, _model_record(encoder.spec, encoder.dim),
+                               skipped=[str(e) for e in errors], progress=progress)
+        from kb.embed import resolve_model
 
-            spec = resolve_model(model)
-            encoder = SentenceTransformerEncoder(spec, show_progress=progress)
-        record = _model_record(encoder.spec, encoder.dim)
-        return build_index(docs, Path(index_dir), encoder, record, skipped=[str(e) for e in errors], progress=progress)
+        spec = resolve_model(model)
+
+        def load_encoder():
+            from kb.embed import SentenceTransformerEncoder
+
+            return SentenceTransformerEncoder(spec, show_progress=progress)
+
+        load_encoder.model_name = spec.name  # type: ignore[attr-defined]
+        return build_index(docs, Path(index_dir), load_encoder, lambda enc: _model_record(enc.spec, enc.dim),
+                           skipped=[str(e) for e in errors], progress=progress)
 
     @classmethod
     def open(cls, index_dir: Path | str = "index", model: str | None = None, encoder=None) -> KnowledgeBase:

@@ -29,25 +29,51 @@ def normalize_query(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower().strip()
 
 
+_NAME_END = re.compile(
+    r"(?:局|厅|委员会|管委会|办公室|中心|公司|集团|水库|断面|工业园|经开区|新区|县|区|镇|河|湖|山)"
+)
+
+
 def corpus_terms(texts: Iterable[str], titles: Iterable[str] = ()) -> list[str]:
-    """Terms worth keeping whole: quoted terms, names in 《》, headings' phrases, organisations and places."""
+    """Terms worth keeping whole: quoted terms, names in 《》, headings' phrases, organisations and places.
+
+    A name (…县, …水库, …局) is only taken where it starts on a jieba word boundary, so
+    "生态经济强县" yields 经济强县, never the fragment 态经济强县.
+    """
     found: Counter[str] = Counter()
+    base = _fresh_jieba()
     for t in texts:
         for m in re.finditer(r"[“\"]([^”\"]{2,12})[”\"]", t):
             found[m.group(1)] += 1
         for m in re.finditer(r"《([^》]{2,20})》", t):
             found[m.group(1)] += 1
-        for m in re.finditer(
-            r"([\u4e00-\u9fff]{2,4}(?:局|厅|委员会|管委会|办公室|中心|公司|集团|水库|断面|工业园|园区|经开区|新区|县|区|镇|河|湖|山))",
-            t,
-        ):
-            found[m.group(1)] += 1
+        found.update(_names(t, base))
     for title in titles:
         for part in re.split(r"[，、；：。（）()\s“”《》「」]+", title):
             part = re.sub(r"^第[一二三四五六七八九十]+[章节]|^专栏[一二三四五六七八九十]+|^[（(][一二三四五六七八九十]+[）)]", "", part)
             if 2 <= len(part) <= 10:
                 found[part] += 1
     return sorted(w for w in found if not _PUNCT_OR_SPACE.match(w) and len(w) >= 2)
+
+
+def _names(text: str, jieba_tok) -> list[str]:
+    """Organisation and place names: the shortest stem (2–6 characters) that starts on a word boundary."""
+    starts, pos = set(), 0
+    for w in jieba_tok.cut(text):
+        starts.add(pos)
+        pos += len(w)
+    out = []
+    for m in _NAME_END.finditer(text):
+        end = m.end()
+        for length in range(2, min(6, m.start()) + 1):
+            begin = m.start() - length
+            stem = text[begin : m.start()]
+            if not re.fullmatch(r"[\u4e00-\u9fff]+", stem) or re.search(r"[等和与及的或在对为]", stem):
+                break
+            if begin in starts:
+                out.append(text[begin:end])
+                break
+    return out
 
 
 _BASE = None

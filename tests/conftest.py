@@ -164,3 +164,18 @@ def make_pdf(tmp_path):
         return write_pdf(tmp_path / filename, pages, flip=flip)
 
     return make
+
+
+# --------------------------------------------------------------- web app
+
+
+@pytest.fixture(scope="session")
+def plan_kb(tmp_path_factory):
+    """A KnowledgeBase over the Bazhong plan, indexed once per session with the fake encoder (seconds)."""
+    from fakes import HashEncoder
+
+    from kb.knowledge import KnowledgeBase
+
+    folder = tmp_path_factory.mktemp("plan-kb") / "index"
+    KnowledgeBase.build(ROOT / "corpus", folder, encoder=HashEncoder(), progress=False)
+    return KnowledgeBase.open(folder, encoder=HashEncoder())
