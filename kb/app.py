@@ -99,8 +99,7 @@ mark {background: #fde68a; color: inherit; padding: 0 .1rem; border-radius: 3px;
 .locate-hit .cite {font-weight: 600;} .locate-hit .score {float: right; font-size: .85rem;}
 .quiz-item ol.options {list-style: upper-alpha; margin: .2rem 0 .2rem 1.4rem;}
 .empty-result {color: #7f1d1d; background: #fee2e2; border-radius: 6px; padding: .5rem .8rem;}
-.example-row {align-items: center; flex-wrap: wrap;}
-.example-row button {font-size: .9rem !important; white-space: nowrap;}
+.example-btn {justify-content: flex-start !important; text-align: left !important;}
 """
 
 THEME = gr.themes.Soft(
@@ -272,6 +271,13 @@ def chat_turn(
         return history, asked, question
     history.append({"role": "assistant", "content": answer_html(a, show_doc=len(kb.documents) > 1)})
     return history, [*asked, a.searched or question], ""
+
+
+def example_turn(kb: KnowledgeBase, history: list | None, asked: list[str] | None, doc_value: str | None,
+                 chapter_value: str | None, evt: gr.SelectData) -> tuple[list, list[str], str]:
+    """An example card of the empty chat was clicked: ask its question."""
+    value = evt.value if isinstance(evt.value, dict) else {"text": str(evt.value)}
+    return chat_turn(kb, value.get("text", ""), history, asked, doc_value, chapter_value)
 
 
 # ------------------------------------------------------------------- outline
@@ -608,6 +614,7 @@ def _chat_tab(kb: KnowledgeBase) -> None:
             chatbot = gr.Chatbot(
                 show_label=False, elem_id="chatbot", height=540, layout="panel",
                 placeholder=WELCOME, buttons=["copy"], feedback_options=None,
+                examples=[{"text": q} for q in EXAMPLES],
             )
             with gr.Row():
                 question = gr.Textbox(
@@ -615,15 +622,13 @@ def _chat_tab(kb: KnowledgeBase) -> None:
                     show_label=False, scale=6, elem_id="question", max_lines=4, autofocus=True,
                 )
                 send = gr.Button("发送", variant="primary", scale=1, min_width=80, elem_id="send")
-            with gr.Row(elem_classes="example-row", elem_id="examples"):
-                gr.HTML("<b>试试这样问：</b>", elem_classes="example-label", min_width=96, scale=0)
-                examples = [gr.Button(q, size="sm", elem_classes="example-btn", scale=0, min_width=0)
-                            for q in EXAMPLES]
         with gr.Column(scale=1, min_width=220):
             doc = _doc_dropdown(kb)
             chapter = gr.Dropdown(chapter_choices(kb), value=ALL_CHAPTERS, label="只在这一章里找",
                                   elem_id="chat-chapter")
             clear = gr.Button("清空对话", size="sm")
+            gr.Markdown("**试试这样问：**")
+            examples = [gr.Button(q, size="sm", elem_classes="example-btn") for q in EXAMPLES]
             gr.Markdown(
                 "回答摘自规划原文，关键词以黄色标出。**责任主体**、**目标**、**期限**都从所引条款中提取；"
                 "条款没写责任主体时，会引用规划的总体责任分工条款。点开引用条款可看全文和页码。"
@@ -633,6 +638,7 @@ def _chat_tab(kb: KnowledgeBase) -> None:
     send.click(_bind(chat_turn, kb), [question, chatbot, asked, doc, chapter], outputs)
     for button, q in zip(examples, EXAMPLES, strict=True):
         button.click(partial(chat_turn, kb, q), [chatbot, asked, doc, chapter], outputs)
+    chatbot.example_select(_bind(example_turn, kb), [chatbot, asked, doc, chapter], outputs)
     clear.click(lambda: ([], [], ""), None, outputs)
     doc.change(_bind(update_chapters, kb), doc, chapter)
 

@@ -230,11 +230,14 @@ def search(query: str | None, k: int, doc: str | None, chapter: int | None, quer
             _print_hits(q, hits)
 
 
-def mark_terms(text: str, terms: Iterable[str]) -> str:
-    """Highlight matched terms (bold red on a terminal; plain elsewhere)."""
-    for t in sorted(set(terms), key=len, reverse=True):
-        text = text.replace(t, "\x00" + t + "\x01")
-    return text.replace("\x00", "\x1b[1;31m").replace("\x01", "\x1b[0m")
+def mark_terms(text: str, terms: Iterable[str], color: bool | None = None) -> str:
+    """Mark matched terms: bold red on a terminal, 【】 when the output goes to a file or pipe."""
+    from kb.extract import mark
+
+    if color is None:
+        color = sys.stdout.isatty()
+    marked = mark(text, [t for t in terms if t])
+    return marked.replace("【", "\x1b[1;31m").replace("】", "\x1b[0m") if color else marked
 
 
 def _print_hits(query: str, hits) -> None:
@@ -243,7 +246,7 @@ def _print_hits(query: str, hits) -> None:
         return
     for h in hits:
         click.echo(click.style(f"[{h.rank}] {h.citation}", fg="cyan") + f"  (score {h.score:.4f})")
-        click.echo("    " + mark_terms(h.node.text, h.matched).replace("\n", "\n    ") + "\n")
+        click.echo("    " + mark_terms(h.node.text, h.matched).replace("\n", "\n    ") + "\n", color=sys.stdout.isatty())
 
 
 # ---------------------------------------------------------------------- ask
@@ -291,7 +294,8 @@ def _print_answer(a) -> None:
     if not a.found:
         click.echo(click.style(a.note, fg="yellow"))
     else:
-        click.echo(click.style("答：", bold=True) + a.answer.replace("【", "\x1b[1;31m").replace("】", "\x1b[0m"))
+        answer = a.answer.replace("【", "\x1b[1;31m").replace("】", "\x1b[0m") if sys.stdout.isatty() else a.answer
+        click.echo(click.style("答：", bold=True) + answer)
         click.echo(click.style("责任主体：", bold=True) + ("、".join(a.owners) or "（未写明）"))
         if a.targets:
             click.echo(click.style("目标：", bold=True) + "；".join(
