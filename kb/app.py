@@ -626,7 +626,7 @@ def _chat_tab(kb: KnowledgeBase) -> None:
             doc = _doc_dropdown(kb)
             chapter = gr.Dropdown(chapter_choices(kb), value=ALL_CHAPTERS, label="只在这一章里找",
                                   elem_id="chat-chapter")
-            clear = gr.Button("清空对话", size="sm")
+            clear = gr.Button("清空对话", size="sm", elem_id="clear")
             gr.Markdown("**试试这样问：**")
             examples = [gr.Button(q, size="sm", elem_classes="example-btn") for q in EXAMPLES]
             gr.Markdown(
@@ -638,8 +638,13 @@ def _chat_tab(kb: KnowledgeBase) -> None:
     send.click(_bind(chat_turn, kb), [question, chatbot, asked, doc, chapter], outputs)
     for button, q in zip(examples, EXAMPLES, strict=True):
         button.click(partial(chat_turn, kb, q), [chatbot, asked, doc, chapter], outputs)
-    chatbot.example_select(_bind(example_turn, kb), [chatbot, asked, doc, chapter], outputs)
+    def on_example(history: list, asked: list[str], doc_value: str, chapter_value: str, evt: gr.SelectData):
+        # a plain function, not a partial: Gradio finds the SelectData argument through its type hints
+        return example_turn(kb, history, asked, doc_value, chapter_value, evt)
+
+    chatbot.example_select(on_example, [chatbot, asked, doc, chapter], outputs)
     clear.click(lambda: ([], [], ""), None, outputs)
+    chatbot.clear(lambda: [], None, asked)  # the chat's own bin icon: forget the topic too
     doc.change(_bind(update_chapters, kb), doc, chapter)
 
 

@@ -98,7 +98,7 @@ def _fresh_jieba():
 
 
 class JiebaTokenizer:
-    """jieba search-mode words plus CJK character bigrams, stopwords removed.
+    """jieba search-mode words plus CJK character bigrams and unigrams, stopwords removed.
 
     Search mode yields both 污水处理厂 and 污水/处理; bigrams let a colloquial
     query share evidence with the plan's wording where jieba cuts the two differently.
@@ -126,6 +126,9 @@ class JiebaTokenizer:
         if self.bigrams:
             for run in self._content_runs(normalize_query(text)):
                 tokens.extend("#" + run[i : i + 2] for i in range(len(run) - 1))
+                # Single characters carry the morphemes that colloquial and official wording share
+                # (发黑发臭 / 黑臭, 游船 / 船舶); BM25's idf keeps common ones cheap.
+                tokens.extend("@" + ch for ch in run)
         return tokens
 
     def _content_runs(self, text: str) -> list[str]:
