@@ -330,8 +330,8 @@ def outline_context(kb: KnowledgeBase, leaf_id: str | None, doc: str | None = No
     siblings = [c for c in kb.children(parent) if c.kind in LEAF_KINDS and c.text] if parent else [leaf]
     crumbs = " › ".join(html.escape(p) for p in (leaf.doc, *leaf.path) if p)
     body = "".join(_sibling(s, i, s.id == leaf.id) for i, s in enumerate(siblings, start=1))
-    return (f'<div class="outline-context"><div class="crumbs">{crumbs}</div>'
-            f'<div class="current-cite">当前条款：{html.escape(leaf.citation)}</div>{body}</div>')
+    return (f'<div class="outline-context"><div class="current-cite">当前条款：{crumbs} › 「{html.escape(leaf.title)}」'
+            f'<span class="page">{html.escape(leaf.pages)}</span></div>{body}</div>')
 
 
 def _sibling(node: Node, n: int, current: bool) -> str:
@@ -382,18 +382,40 @@ def register_rows(kb: KnowledgeBase, doc_value: str | None = None, chapter_value
     return rows
 
 
-def register_frame(rows: Sequence[dict], doc: str = "") -> pd.DataFrame:
+_NUMBERED_RE = re.compile(r"^(第[一二三四五六七八九十百零]+[章节]|专栏[一二三四五六七八九十百零]+)")
+
+
+def short_cite(node: Node, show_doc: bool = False) -> str:
+    """'第二章 › 专栏一 › 「城镇污水处理率(%)」 p.19': numbered headings by number only, for table cells."""
+    parts = [m.group(1) if (m := _NUMBERED_RE.match(p)) else p for p in node.path]
+    if node.title:
+        parts.append(f"「{node.title}」")
+    return " › ".join([node.doc] * show_doc + parts) + (f" {node.pages}" if node.pages else "")
+
+
+def table_cites(kb: KnowledgeBase, rows: Sequence[dict]) -> dict[str, str]:
+    """Short citations of register rows by row id (a row's id is its node's id, '#', a number)."""
+    show_doc = len(kb.documents) > 1
+    nodes = {(n.doc, n.id): n for n in kb.nodes}
+    out = {}
+    for r in rows:
+        node = nodes.get((r["citation"].split(" › ", 1)[0], r["id"].rsplit("#", 1)[0]))
+        out[r["id"]] = short_cite(node, show_doc) if node else r["citation"]
+    return out
+
+
+def register_frame(rows: Sequence[dict], cites: dict[str, str] | None = None) -> pd.DataFrame:
     """Rows as a DataFrame with the Chinese headers; pages stay numbers so they sort as numbers.
 
-    With ``doc`` (a one-plan index) citations drop the plan's name, which would fill half of each cell.
+    ``cites`` replaces the full citations (kept in downloads) by short ones that fit a table cell.
     """
-    prefix = f"{doc} › " if doc else ""
+    cites = cites or {}
 
     def cell(r: dict, k: str):
         if k == "source":
             return SOURCE_ZH.get(r[k], r[k])
-        if k == "citation" and prefix and r[k].startswith(prefix):
-            return r[k][len(prefix):]
+        if k == "citation":
+            return cites.get(r["id"], r[k])
         return r[k]
 
     data = [{HEADERS_ZH[k]: cell(r, k) for k in TABLE_KEYS} for r in rows]
@@ -407,7 +429,7 @@ def register_view(kb: KnowledgeBase, doc_value: str | None, chapter_value: str |
     rows = register_rows(kb, doc_value, chapter_value, query)
     tables = sum(1 for r in rows if r["source"] == "table")
     summary = f"共 {len(rows)} 项承诺：指标表 {tables} 项，条款 {len(rows) - tables} 项。"
-    return register_frame(rows, kb.documents[0] if len(kb.documents) == 1 else ""), summary
+    return register_frame(rows, table_cites(kb, rows)), summary
 
 
 def _download_path(name: str) -> Path:
@@ -431,6 +453,12 @@ def register_download(kb: KnowledgeBase, doc_value: str | None, chapter_value: s
     """The download button, pointing at a fresh file of exactly the rows on screen."""
     path = register_export(kb, doc_value, chapter_value, query, fmt)
     return gr.update(value=path, label=f"下载{'Excel' if path.endswith('.xlsx') else ' CSV'}（当前筛选结果）")
+
+
+def register_refresh(kb: KnowledgeBase, doc_value: str | None, chapter_value: str | None, query: str, fmt: str):
+    """Table, count and download together, so the button never offers the rows of the previous filter."""
+    frame, summary = register_view(kb, doc_value, chapter_value, query)
+    return frame, summary, register_download(kb, doc_value, chapter_value, query, fmt)
 
 
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
@@ -634,18 +662,18 @@ def _chat_tab(kb: KnowledgeBase) -> None:
                 "条款没写责任主体时，会引用规划的总体责任分工条款。点开引用条款可看全文和页码。"
             )
     outputs = [chatbot, asked, question]
-    question.submit(_bind(chat_turn, kb), [question, chatbot, asked, doc, chapter], outputs)
-    send.click(_bind(chat_turn, kb), [question, chatbot, asked, doc, chapter], outputs)
+    question.submit(_bind(chat_turn, kb), [question, chatbot, asked, doc, chapter], outputs, api_name="ask")
+    send.click(_bind(chat_turn, kb), [question, chatbot, asked, doc, chapter], outputs, api_visibility="private")
     for button, q in zip(examples, EXAMPLES, strict=True):
-        button.click(partial(chat_turn, kb, q), [chatbot, asked, doc, chapter], outputs)
+        button.click(partial(chat_turn, kb, q), [chatbot, asked, doc, chapter], outputs, api_visibility="private")
     def on_example(history: list, asked: list[str], doc_value: str, chapter_value: str, evt: gr.SelectData):
         # a plain function, not a partial: Gradio finds the SelectData argument through its type hints
         return example_turn(kb, history, asked, doc_value, chapter_value, evt)
 
-    chatbot.example_select(on_example, [chatbot, asked, doc, chapter], outputs)
-    clear.click(lambda: ([], [], ""), None, outputs)
-    chatbot.clear(lambda: [], None, asked)  # the chat's own bin icon: forget the topic too
-    doc.change(_bind(update_chapters, kb), doc, chapter)
+    chatbot.example_select(on_example, [chatbot, asked, doc, chapter], outputs, api_visibility="private")
+    clear.click(lambda: ([], [], ""), None, outputs, api_visibility="private")
+    chatbot.clear(lambda: [], None, asked, api_visibility="private")  # the chat's bin icon: forget the topic too
+    doc.change(_bind(update_chapters, kb), doc, chapter, api_visibility="private")
 
 
 def _outline_tab(kb: KnowledgeBase) -> None:
@@ -660,10 +688,10 @@ def _outline_tab(kb: KnowledgeBase) -> None:
         part = gr.Dropdown(parts, value=parts[0][1] if parts else None, label="节 / 专栏", elem_id="outline-part")
         leaf = gr.Dropdown(leaves, value=leaf0, label="条款", elem_id="outline-leaf")
     context = gr.HTML(outline_context(kb, leaf0), elem_id="outline-context")
-    doc.change(_bind(outline_pick_doc, kb), doc, [top, part, leaf, context])
-    top.input(_bind(outline_pick_top, kb), [doc, top], [part, leaf, context])
-    part.input(_bind(outline_pick_part, kb), [doc, part], [leaf, context])
-    leaf.input(lambda d, i: outline_context(kb, i, doc_filter(d)), [doc, leaf], context)
+    doc.change(_bind(outline_pick_doc, kb), doc, [top, part, leaf, context], api_visibility="private")
+    top.input(_bind(outline_pick_top, kb), [doc, top], [part, leaf, context], api_visibility="private")
+    part.input(_bind(outline_pick_part, kb), [doc, part], [leaf, context], api_visibility="private")
+    leaf.input(lambda d, i: outline_context(kb, i, doc_filter(d)), [doc, leaf], context, api_visibility="private")
 
 
 def _register_tab(kb: KnowledgeBase) -> None:
@@ -681,9 +709,9 @@ def _register_tab(kb: KnowledgeBase) -> None:
     table = gr.Dataframe(
         frame, elem_id="register-table", interactive=False, wrap=True, max_height=460,
         datatype=["number" if k == "page" else "str" for k in TABLE_KEYS],
-        column_widths=["120px", "200px", "56px", "96px", "56px", "72px", "96px", "170px", "70px",
-                       "64px", "300px", "56px", "380px"],
-        max_chars=150, buttons=["fullscreen", "copy"], pinned_columns=2,
+        column_widths=["104px", "200px", "56px", "96px", "56px", "72px", "96px", "170px", "70px",
+                       "64px", "240px", "56px", "400px"],
+        max_chars=120, buttons=["fullscreen", "copy"], pinned_columns=2,
     )
     chart = indicator_chart_data(kb)
     gr.Markdown("### 2020 年基准值与 2025 年目标\n指标表中基准值和目标都是数字的指标（目标为“完成省定目标”等文字的见上表）。")
@@ -693,12 +721,11 @@ def _register_tab(kb: KnowledgeBase) -> None:
         tooltip=["指标名称", "类别", "数值", "单位"], elem_id="indicator-chart", show_label=False,
         color_map={s: c for s, c in zip(dict.fromkeys(chart["类别"]), ("#60a5fa", "#0f766e"), strict=False)},
     )
-    filters = [doc, chapter, query]
+    filters = [doc, chapter, query, fmt]
     for trigger in (chapter.change, query.submit, doc.change):
-        trigger(_bind(register_view, kb), filters, [table, summary]).then(
-            _bind(register_download, kb), [*filters, fmt], download)
-    fmt.change(_bind(register_download, kb), [*filters, fmt], download)
-    doc.change(_bind(update_chapters, kb), doc, chapter)
+        trigger(_bind(register_refresh, kb), filters, [table, summary, download], api_visibility="private")
+    fmt.change(_bind(register_download, kb), filters, download, api_visibility="private")
+    doc.change(_bind(update_chapters, kb), doc, chapter, api_visibility="private")
 
 
 def _locate_tab(kb: KnowledgeBase) -> None:
@@ -709,8 +736,8 @@ def _locate_tab(kb: KnowledgeBase) -> None:
         find = gr.Button("查找出处", variant="primary", elem_id="locate-button", scale=1)
     gr.Examples([[LOCATE_EXAMPLE], ["到2025年，城镇污水收集处理率达96%以上"]], inputs=phrase, label="示例")
     found = gr.HTML(elem_id="locate-result")
-    find.click(_bind(locate_html, kb), phrase, found)
-    phrase.submit(_bind(locate_html, kb), phrase, found)
+    find.click(_bind(locate_html, kb), phrase, found, api_name="locate")
+    phrase.submit(_bind(locate_html, kb), phrase, found, api_visibility="private")
 
 
 def quiz_download(kb: KnowledgeBase, *args):
@@ -734,8 +761,8 @@ def _quiz_tab(kb: KnowledgeBase) -> None:
         make = gr.Button("出题", variant="primary", elem_id="quiz-button", scale=3)
         download = gr.DownloadButton("下载试卷", visible=False, elem_id="quiz-download", scale=1)
     preview = gr.HTML(elem_id="quiz-preview")
-    make.click(_bind(quiz_download, kb), [doc, chapter, n, types, seed, fmt], [preview, download])
-    doc.change(_bind(update_chapters, kb), doc, chapter)
+    make.click(_bind(quiz_download, kb), [doc, chapter, n, types, seed, fmt], [preview, download], api_name="quiz")
+    doc.change(_bind(update_chapters, kb), doc, chapter, api_visibility="private")
 
 
 # -------------------------------------------------------------------- launch
@@ -788,7 +815,7 @@ def serve(index_dir: Path | str = "index", corpus: Path | str = "corpus", host: 
     quiet_model_loading()
     warm_up(kb)
     echo(f"kb: serving on http://{host}:{port}  (Ctrl+C to stop)")
-    launch(create_app(kb), host, port)
+    launch(create_app(kb), host, port, quiet=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -118,7 +118,7 @@ def outline(paths: tuple[Path, ...], corpus: Path, depth: str, index_dir: Path, 
 
 def _outline_text(d: Document, depth: str) -> str:
     counts = Counter(n.kind for n in d.nodes)
-    summary = ", ".join(f"{counts[k]} {k}{'es' if k == 'box' else 's'}" for k in KINDS if counts[k])
+    summary = ", ".join(f"{counts[k]} {_plural(k, counts[k])}" for k in KINDS if counts[k])
     lines = [click.style(f"{d.name}", bold=True) + f"  ({Path(d.path).suffix[1:]}, {d.scheme} numbering): {summary}"]
     depth_of = {n.id: 0 for n in d.nodes if n.parent is None}
     for n in d.nodes:
@@ -131,6 +131,12 @@ def _outline_text(d: Document, depth: str) -> str:
             continue
         lines.append("  " * (level + 1) + _outline_label(n))
     return "\n".join(lines)
+
+
+def _plural(kind: str, n: int) -> str:
+    if n == 1:
+        return kind
+    return kind + ("es" if kind == "box" else "s")
 
 
 def _outline_label(n: Node) -> str:

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
+from kb.errors import KBError
+
 if TYPE_CHECKING:  # sentence-transformers is slow to import: only when a model loads
     from sentence_transformers import SentenceTransformer
 
@@ -44,7 +46,7 @@ _PROMPT_TABLE: tuple[tuple[re.Pattern[str], str, str], ...] = (
 )
 
 
-class ModelError(Exception):
+class ModelError(KBError):
     """The embedding model cannot be found or loaded (offline); the message says what to do."""
 
 

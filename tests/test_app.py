@@ -99,6 +99,12 @@ def test_indicator_row_is_shown_when_the_question_names_an_indicator(plan_kb):
     assert 'class="indicator"' in card and "<td>95.92</td>" in card and "<td>≥96</td>" in card
 
 
+def test_example_card_in_the_empty_chat_asks_its_question(plan_kb):
+    event = gr.SelectData(None, {"index": 0, "value": {"text": OWNER_Q}})
+    history, asked, _ = app.example_turn(plan_kb, [], [], ALL_DOCS, ALL_CHAPTERS, event)
+    assert history[0]["content"] == OWNER_Q and "生态环境部门" in assistant(history)
+
+
 def test_empty_question_gets_a_polite_prompt_and_no_turn(plan_kb):
     history, asked, box = chat_turn(plan_kb, "   ", [{"role": "user", "content": "x"}], ["x"])
     assert len(history) == 2 and "请先输入一个问题" in assistant(history)
@@ -184,6 +190,8 @@ def test_register_table_has_every_commitment_with_chinese_headers(plan_kb):
     assert list(frame.columns) == [HEADERS_ZH[k] for k in app.TABLE_KEYS]
     assert set(frame["来源"]) == {"指标表", "条款"}
     assert not frame["出处"].str.startswith("巴中市").any()  # one plan: its name is not repeated in every cell
+    row = frame[frame["编号"] == "box1.r23#1"].iloc[0]
+    assert row["出处"] == "第二章 › 专栏一 › 「城镇污水处理率(%)」 p.19" and row["页码"] == 19
     assert summary.startswith(f"共 {len(frame)} 项承诺")
 
 
@@ -278,7 +286,7 @@ def fake_serving(plan_kb, monkeypatch):
     monkeypatch.setattr(app, "open_or_build", lambda index, corpus, model=None, echo=print: plan_kb)
     monkeypatch.setattr(app, "quiet_model_loading", lambda: None)
     monkeypatch.setattr(app, "create_app", lambda kb: "demo")
-    monkeypatch.setattr(app, "launch", lambda demo, host, port: launched.update(demo=demo, host=host, port=port))
+    monkeypatch.setattr(app, "launch", lambda demo, host, port, **kw: launched.update(demo=demo, host=host, port=port))
     return launched
 
 
