@@ -17,9 +17,12 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: no phoning home
 
+import hashlib  # noqa: E402
 import html  # noqa: E402
 import re  # noqa: E402
 import tempfile  # noqa: E402
+import threading  # noqa: E402
+import uuid  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -100,6 +103,8 @@ mark {background: #fde68a; color: inherit; padding: 0 .1rem; border-radius: 3px;
 .quiz-item ol.options {list-style: upper-alpha; margin: .2rem 0 .2rem 1.4rem;}
 .empty-result {color: #7f1d1d; background: #fee2e2; border-radius: 6px; padding: .5rem .8rem;}
 .example-btn {justify-content: flex-start !important; text-align: left !important;}
+#chatbot button.example {border: 1px solid #99f6e4; border-radius: 10px; background: #f0fdfa;}
+#chatbot button.example:hover {border-color: #0f766e; background: #ccfbf1;}
 """
 
 THEME = gr.themes.Soft(
@@ -432,9 +437,31 @@ def register_view(kb: KnowledgeBase, doc_value: str | None, chapter_value: str |
     return register_frame(rows, table_cites(kb, rows)), summary
 
 
-def _download_path(name: str) -> Path:
-    """A fresh folder per download, so two sessions never write the same file."""
-    return Path(tempfile.mkdtemp(prefix="kb-app-")) / name
+_downloads: Path | None = None
+_downloads_lock = threading.Lock()
+
+
+def _download(kb: KnowledgeBase, name: str, key: tuple, write: Callable[[Path], object]) -> str:
+    """The file for a download: written once per distinct request, then reused.
+
+    A download depends only on the (read-only) index and the form's values, so a
+    server that runs for months keeps one file per distinct request rather than one
+    per click.  It is written under a temporary name and renamed into place, so no
+    session is ever handed another's half-written file.
+    """
+    global _downloads
+    with _downloads_lock:
+        if _downloads is None:
+            _downloads = Path(tempfile.mkdtemp(prefix="kb-app-"))
+    index = (str(kb.data.folder.resolve()), kb.data.manifest.get("built_at"))
+    folder = _downloads / hashlib.sha256(repr((index, key)).encode()).hexdigest()[:20]
+    path = folder / name
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        part = folder / f".{uuid.uuid4().hex}{path.suffix}"
+        write(part)
+        os.replace(part, path)
+    return str(path)
 
 
 def register_export(kb: KnowledgeBase, doc_value: str | None, chapter_value: str | None, query: str,
@@ -443,9 +470,9 @@ def register_export(kb: KnowledgeBase, doc_value: str | None, chapter_value: str
     from kb.export import write_table
 
     fmt = fmt if fmt in ("xlsx", "csv") else "xlsx"
-    path = _download_path(f"承诺清单.{fmt}")
-    write_table(register_rows(kb, doc_value, chapter_value, query), HEADERS_ZH, path, fmt, title="承诺清单")
-    return str(path)
+    rows = register_rows(kb, doc_value, chapter_value, query)
+    key = ("register", doc_value, chapter_value, " ".join((query or "").split()), fmt)
+    return _download(kb, f"承诺清单.{fmt}", key, lambda path: write_table(rows, HEADERS_ZH, path, fmt, title="承诺清单"))
 
 
 def register_download(kb: KnowledgeBase, doc_value: str | None, chapter_value: str | None, query: str,
@@ -577,11 +604,12 @@ def quiz_make(kb: KnowledgeBase, doc_value: str | None, chapter_value: str | Non
     if not items:
         return '<div class="empty-result">这一章没有能出题的内容（没有数字、期限或名单），请换一章。</div>', None
     fmt = fmt if fmt in dict((v, k) for k, v in QUIZ_FORMATS) else "docx"
-    path = _download_path(f"测验.{fmt}")
-    write_quiz(items, path, fmt, title=quiz_title(kb, doc, chapter))
+    title = quiz_title(kb, doc, chapter)
+    key = ("quiz", doc, chapter, int(n), tuple(types), int(seed or 0), fmt)
+    path = _download(kb, f"测验.{fmt}", key, lambda part: write_quiz(items, part, fmt, title=title))
     head = f'<div class="locate-summary">共 {len(items)} 题' + (f"（只能出 {len(items)} 题，少于所要的 {int(n)} 题）"
                                                               if len(items) < int(n) else "") + "：</div>"
-    return head + quiz_html(items), str(path)
+    return head + quiz_html(items), path
 
 
 # ----------------------------------------------------------------------- app
@@ -613,7 +641,8 @@ def _bind(fn: Callable, kb: KnowledgeBase) -> Callable:
 
 def create_app(kb: KnowledgeBase) -> gr.Blocks:
     """The Blocks UI over one loaded (read-only, shared) KnowledgeBase."""
-    with gr.Blocks(title="规划知识库", analytics_enabled=False) as demo:
+    # delete_cache: Gradio's copies of downloads older than a day go, checked hourly
+    with gr.Blocks(title="规划知识库", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         gr.HTML(header_html(kb), elem_id="kb-header")
         with gr.Tabs(elem_id="kb-tabs"):
             with gr.Tab("问答", id="chat", elem_id="tab-chat"):

@@ -215,6 +215,13 @@ def test_register_downloads_open_in_excel(plan_kb):
     assert len(rows) == len(plan_kb.targets(chapter=6)) + 1
 
 
+def test_a_download_is_written_once_per_distinct_request(plan_kb):
+    first = app.register_export(plan_kb, ALL_DOCS, "6", "污水", "csv")
+    assert app.register_export(plan_kb, ALL_DOCS, "6", " 污水 ", "csv") == first
+    assert app.register_export(plan_kb, ALL_DOCS, "7", "污水", "csv") != first
+    assert not [p for p in Path(first).parent.iterdir() if p.name.startswith(".")]  # no half-written leftovers
+
+
 def test_chart_compares_numeric_baselines_with_targets(plan_kb):
     data = app.indicator_chart_data(plan_kb)
     sewage = data[data["指标名称"] == "城镇污水处理率"]

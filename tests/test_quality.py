@@ -135,3 +135,33 @@ def test_cli_contract_matches_the_shared_scorer(real_index: Path):
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "owner_recall=" in out.stdout
+
+
+def _kb(index: Path, *args: str) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).parent / "kb"
+    return subprocess.run([str(exe), *args, "--index", str(index)], capture_output=True, text=True, timeout=300)
+
+
+def test_search_cli_contract(real_index: Path, tmp_path: Path):
+    queries = tmp_path / "q.txt"
+    queries.write_text("城镇污水处理率2025年要达到多少？\n\n哪个部门负责环境应急联动？\n", encoding="utf-8")
+    out = _kb(real_index, "search", "--queries", str(queries), "-k", "3", "--json")
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["query"] for r in rows] == ["城镇污水处理率2025年要达到多少？", "", "哪个部门负责环境应急联动？"]
+    assert rows[1]["hits"] == [] and "error" in rows[1]
+    hit = rows[0]["hits"][0]
+    assert set(hit) >= {"rank", "score", "id", "doc", "chapter", "section", "title", "citation", "text", "page"}
+    assert [h["rank"] for h in rows[2]["hits"]] == [1, 2, 3]
+    assert "应急联动" in rows[2]["hits"][0]["text"]
+
+
+def test_human_output_marks_terms_and_cites(real_index: Path):
+    out = _kb(real_index, "search", "秸秆综合利用率", "-k", "1")
+    assert out.returncode == 0, out.stderr
+    assert "【秸秆】" in out.stdout or "【秸秆综合利用率】" in out.stdout
+    assert "›" in out.stdout and "p." in out.stdout
+    ask = _kb(real_index, "ask", "哪个部门负责环境应急联动？")
+    assert "责任主体" in ask.stdout and "应急管理" in ask.stdout and "出处" in ask.stdout
+    empty = _kb(real_index, "ask", "  ")
+    assert empty.returncode == 1 and "empty" in empty.stderr and "Traceback" not in empty.stderr
