@@ -56,6 +56,19 @@ def user_errors(f: Callable) -> Callable:
     return wrapper
 
 
+def filter_options(f: Callable) -> Callable:
+    """--doc and --chapter, shared by the commands that search."""
+    f = click.option("--chapter", type=int, default=None, help="Only this chapter number (第N章).")(f)
+    return click.option("--doc", default=None, help="Only this document (name or part of it).")(f)
+
+
+def queries_option(f: Callable) -> Callable:
+    return click.option(
+        "--queries", type=click.Path(path_type=Path, dir_okay=False),
+        help="A file with one query per line; one JSON object per line out, in the same order.",
+    )(f)
+
+
 def emit_json(obj) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False))
 
@@ -202,10 +215,8 @@ def open_kb(index_dir: Path, model: str | None = None):
 @cli.command()
 @click.argument("query", required=False)
 @click.option("-k", "k", type=click.IntRange(1, 100), default=5, show_default=True, help="How many clauses.")
-@click.option("--doc", default=None, help="Only this document (name or part of it).")
-@click.option("--chapter", type=int, default=None, help="Only this chapter number (第N章).")
-@click.option("--queries", type=click.Path(path_type=Path, dir_okay=False),
-              help="A file with one query per line; one JSON object per line out, same order.")
+@filter_options
+@queries_option
 @index_option
 @model_option
 @json_option
@@ -260,10 +271,8 @@ def _print_hits(query: str, hits) -> None:
 
 @cli.command()
 @click.argument("question", required=False)
-@click.option("--doc", default=None, help="Only this document (name or part of it).")
-@click.option("--chapter", type=int, default=None, help="Only this chapter number (第N章).")
-@click.option("--queries", type=click.Path(path_type=Path, dir_okay=False),
-              help="A file with one question per line; one JSON object per line out, same order.")
+@filter_options
+@queries_option
 @index_option
 @model_option
 @json_option
