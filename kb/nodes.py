@@ -34,6 +34,9 @@ class Node:
     chapter: int = 0
     #: Table rows keep their columns as (header, value) pairs.
     columns: tuple[tuple[str, str], ...] = ()
+    #: The source lines as extracted, line breaks and page-break splits kept (radical code
+    #: points already mapped): the provenance behind ``text``, which is what is searched and shown.
+    original: str = field(default="", repr=False, compare=False)
 
     @property
     def pages(self) -> str:

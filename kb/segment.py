@@ -95,6 +95,8 @@ class _Open:
     chapter: int
     parts: list[str] = field(default_factory=list)
     columns: tuple[tuple[str, str], ...] = ()
+    #: The source lines as extracted (before repair), for auditors who need the exact print.
+    originals: list[str] = field(default_factory=list)
 
 
 class _Builder:
@@ -182,24 +184,28 @@ class _Builder:
             owner = self.container
         if owner is not None and owner.kind == "preamble":
             owner.parts.append(text)
+            owner.originals.append(b.original or text)
             owner.page_end = b.page_end or owner.page_end
             return None
         # A flat document (no numbering at all) is a list of top-level clauses.
         nid = self.next_id(owner.id if owner else "", "c")
         return self.add(
             _Open(nid, "clause", title or clause_title(text), owner.id if owner else None, b.page, b.page_end,
-                  owner.path if owner else (), owner.chapter if owner else 0, [text])
+                  owner.path if owner else (), owner.chapter if owner else 0, [text],
+                  originals=[b.original or text])
         )
 
     def continue_clause(self, node: _Open, b: Block) -> None:
         node.parts.append(b.text)
+        node.originals.append(b.original or b.text)
         node.page_end = b.page_end or b.page or node.page_end
 
     def box_item(self, title: str, b: Block) -> None:
         assert self.box is not None
         nid = self.next_id(self.box.id, "i")
         self.item = self.add(
-            _Open(nid, "item", title, self.box.id, b.page, b.page_end, self.box.path, self.box.chapter, [b.text])
+            _Open(nid, "item", title, self.box.id, b.page, b.page_end, self.box.path, self.box.chapter, [b.text],
+                  originals=[b.original or b.text])
         )
 
     def box_text(self, b: Block) -> None:
@@ -348,7 +354,7 @@ def _freeze(o: _Open, doc: str) -> Node:
         id=o.id, kind=o.kind, title=o.title, parent=o.parent, doc=doc, page=o.page,
         page_end=o.page_end if o.page_end != o.page else None, text=text,
         path=o.path if o.kind in ("clause", "item", "row") else o.path[:-1], chapter=o.chapter,
-        columns=o.columns,
+        columns=o.columns, original="\n".join(p for p in o.originals if p),
     )
 
 

@@ -202,3 +202,12 @@ def test_page_break_repair(plan):
     assert squash(clause.text).endswith("全社会共建共治共享的大环保工作格局基本形成。")
     assert not any(squash(n.text).startswith("实“党政同责") for n in plan.nodes)
     assert "特编制《巴中市“十四五”生态环境保护规划（2021-2025年）》" in squash(node(plan, "foreword.c2").text)
+
+
+def test_original_lines_are_kept_for_provenance(plan_txt, plan_pdf):
+    """The repaired text is searched; the source lines behind it stay available."""
+    txt = next(n for n in plan_txt.nodes if n.id == "ch1.s1.c2")
+    pdf = next(n for n in plan_pdf.nodes if n.id == "ch1.s1.c2")
+    assert "严格落\n实" in txt.original and "严格落实" in txt.text
+    assert pdf.original.count("\n") >= 5 and "\n" not in pdf.text
+    assert squash(pdf.original) == squash(pdf.text)
