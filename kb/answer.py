@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from kb.extract import Target, find_deadlines, find_owners, find_targets, mark, sentences
+from kb.extract import Target, find_deadlines, find_owners, find_places, find_targets, mark, sentences
 from kb.nodes import Node
 from kb.search import Hit
 from kb.tokenize import STOPWORDS
@@ -194,9 +194,14 @@ def compose(
     if not hits or not found:
         return Answer(question, "", citations=tuple(hits), found=False, note=NOT_FOUND_NOTE, searched=searched)
     wants_owner = asks_owner(question)
+
+    def owners_in(text: str) -> list[str]:
+        # A bare county name (通江) counts only when the question asks who or where.
+        return find_owners(text) or (find_places(text) if wants_owner else [])
+
     top = hits[0].node
     picked = best_sentences(_body(top), weigh, owners_wanted=wants_owner)
-    owners = find_owners("".join(picked))
+    owners = owners_in("".join(picked))
     if not owners and wants_owner:
         owners = find_owners(top.text)
     if not owners and wants_owner:
@@ -204,7 +209,7 @@ def compose(
         best = max((weigh(x) for x in picked), default=0.0)
         for h in hits[1:3]:
             alt = best_sentences(_body(h.node), weigh, owners_wanted=True)
-            alt_owners = find_owners("".join(alt))
+            alt_owners = owners_in("".join(alt))
             if alt_owners and max(weigh(x) for x in alt) >= 0.8 * best:
                 top, picked, owners = h.node, alt, alt_owners
                 hits = [h, *[x for x in hits if x is not h]]

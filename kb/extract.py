@@ -53,6 +53,7 @@ __all__ = [
     "find_baseline_dates",
     "find_deadlines",
     "find_owners",
+    "find_places",
     "find_targets",
     "is_retrospective",
     "mark",
@@ -711,6 +712,21 @@ _SUBJECT_RE = re.compile(
     r"(?:^|(?<=[。；;！？]))(?P<who>(?:各|全市|所有|相关|重点)?(?:企业|工业企业|排污单位|重点排污单位|生产经营单位|"
     r"医疗机构|建设单位|施工单位|运营单位|责任单位))(?=要|应|须|必须|需|按照|依法|严格|负责|落实|制定|开展|做好)"
 )
+
+
+_BARE_PLACE_RE = re.compile("(" + "|".join(COUNTIES) + r")(?![县区河江州])")
+
+
+def find_places(text: str) -> list[str]:
+    """Counties named bare (推进通江5万千瓦风电项目 → 通江县), for questions that ask where or who.
+
+    Kept out of find_owners: a bare name is often part of a product or place (通江食用菌),
+    so it is only a fallback when a question asks for an owner and nothing else answers.
+    """
+    seen: dict[str, None] = {}
+    for m in _BARE_PLACE_RE.finditer(normalize(text)):
+        seen.setdefault(COUNTIES[m.group(1)], None)
+    return list(seen)
 
 
 def find_owners(text: str) -> list[str]:

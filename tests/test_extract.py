@@ -368,3 +368,10 @@ def test_split_unit_only_takes_unit_brackets():
     assert split_unit("细颗粒物(PM2.5)浓度(μg/m ³)") == ("细颗粒物(PM2.5)浓度", "μg/m³")
     assert split_unit("森林覆盖率（%）") == ("森林覆盖率", "%")
     assert split_unit("生态保护红线、自然保护地") == ("生态保护红线、自然保护地", "")
+
+
+def test_find_places_reads_bare_county_names_but_not_rivers():
+    from kb.extract import find_places
+
+    assert find_places("推进通江5万千瓦风电项目建设，规划南江建设1座发电项目。") == ["通江县", "南江县"]
+    assert find_places("修复通江河、南江河岸线，巴州区和平昌县配合。") == []
