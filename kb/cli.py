@@ -224,27 +224,36 @@ def open_kb(index_dir: Path, model: str | None = None):
 def search(query: str | None, k: int, doc: str | None, chapter: int | None, queries: Path | None,
            index_dir: Path, model: str | None, as_json: bool) -> None:
     """Find the clauses that answer QUERY, with citations."""
-    from kb.errors import QueryError
-
-    if queries is None and query is None:
-        raise UserError("give a QUERY or --queries FILE")
+    batch = query_batch(query, queries, "QUERY")
     kb = open_kb(index_dir, model)
-    batch = read_queries(queries) if queries is not None else [query or ""]
-    for q in batch:
-        try:
-            hits = kb.search(q, k=k, doc=doc, chapter=chapter)
-            error = None
-        except QueryError as e:
-            if queries is None:
-                raise
-            hits, error = [], str(e)
+    for q, hits, error in answer_each(batch, lambda q: kb.search(q, k=k, doc=doc, chapter=chapter), queries):
         if as_json or queries is not None:
-            row = {"query": q, "hits": [h.to_dict() for h in hits]}
+            row = {"query": q, "hits": [h.to_dict() for h in hits or []]}
             if error:
                 row["error"] = error
             emit_json(row)
         else:
             _print_hits(q, hits)
+
+
+def query_batch(single: str | None, queries: Path | None, what: str) -> list[str]:
+    """The questions to run: the one argument, or every line of --queries."""
+    if queries is None and single is None:
+        raise UserError(f"give a {what} or --queries FILE")
+    return read_queries(queries) if queries is not None else [single or ""]
+
+
+def answer_each(batch: list[str], run: Callable, queries: Path | None):
+    """Run each question; in a --queries batch a bad line is reported in place, not fatal."""
+    from kb.errors import QueryError
+
+    for q in batch:
+        try:
+            yield q, run(q), None
+        except QueryError as e:
+            if queries is None:
+                raise
+            yield q, None, str(e)
 
 
 def mark_terms(text: str, terms: Iterable[str], color: bool | None = None) -> str:
@@ -283,22 +292,13 @@ def ask(question: str | None, doc: str | None, chapter: int | None, queries: Pat
 
     JSON: {"question", "answer", "owners", "targets", "deadlines", "citations", ...}.
     """
-    from kb.errors import QueryError
-
-    if queries is None and question is None:
-        raise UserError("give a QUESTION or --queries FILE")
+    batch = query_batch(question, queries, "QUESTION")
     kb = open_kb(index_dir, model)
-    batch = read_queries(queries) if queries is not None else [question or ""]
-    for q in batch:
-        try:
-            answer = kb.ask(q, doc=doc, chapter=chapter)
-        except QueryError as e:
-            if queries is None:
-                raise
+    for q, answer, error in answer_each(batch, lambda q: kb.ask(q, doc=doc, chapter=chapter), queries):
+        if error:
             emit_json({"question": q, "answer": "", "owners": [], "targets": [], "deadlines": [],
-                       "citations": [], "found": False, "note": str(e)})
-            continue
-        if as_json or queries is not None:
+                       "citations": [], "found": False, "note": error})
+        elif as_json or queries is not None:
             emit_json(answer.to_dict())
         else:
             _print_answer(answer)
