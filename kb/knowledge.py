@@ -35,9 +35,8 @@ class KnowledgeBase:
     def __init__(self, data: IndexData, encoder=None):
         self.data = data
         self._encoder = encoder
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._searcher: Searcher | None = None
-        self._extras: dict[str, object] = {}
 
     # ---------------------------------------------------------- lifecycle
 
@@ -96,8 +95,11 @@ class KnowledgeBase:
 
     @property
     def searcher(self) -> Searcher:
+        """One searcher for all threads (the app serves several users from one loaded index)."""
         if self._searcher is None:
-            self._searcher = Searcher(self.data, self.encoder)
+            with self._lock:
+                if self._searcher is None:
+                    self._searcher = Searcher(self.data, self.encoder)
         return self._searcher
 
     # ------------------------------------------------------------ reading
