@@ -136,22 +136,22 @@ def _deadline_spans(s: str) -> list[tuple[int, int, str, str]]:
     return out
 
 
-def find_deadlines(text: str) -> list[str]:
-    """Forward deadlines (到2025年, 2022年底前, "十四五"期间 …), normalised, in order, deduplicated."""
+def _dates(text: str, kind: str) -> list[str]:
     seen: dict[str, None] = {}
-    for _, _, phrase, kind in _deadline_spans(normalize(text)):
-        if kind == "forward":
+    for _, _, phrase, k in _deadline_spans(normalize(text)):
+        if k == kind:
             seen.setdefault(phrase, None)
     return list(seen)
+
+
+def find_deadlines(text: str) -> list[str]:
+    """Forward deadlines (到2025年, 2022年底前, "十四五"期间 …), normalised, in order, deduplicated."""
+    return _dates(text, "forward")
 
 
 def find_baseline_dates(text: str) -> list[str]:
     """Baseline dates (截至2020年底 …): the state a plan starts from, never a deadline."""
-    seen: dict[str, None] = {}
-    for _, _, phrase, kind in _deadline_spans(normalize(text)):
-        if kind == "baseline":
-            seen.setdefault(phrase, None)
-    return list(seen)
+    return _dates(text, "baseline")
 
 
 # ---------------------------------------------------------------------------

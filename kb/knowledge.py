@@ -113,10 +113,9 @@ class KnowledgeBase:
         return [d["name"] for d in self.data.manifest["documents"]]
 
     def node(self, node_id: str, doc: str | None = None) -> Node | None:
-        for n in self.data.nodes:
-            if n.id == node_id and (doc is None or n.doc == doc):
-                return n
-        return None
+        if doc is not None:
+            return self.data.by_key.get((doc, node_id))
+        return next((n for n in self.data.nodes if n.id == node_id), None)
 
     def children(self, node: Node) -> list[Node]:
         return [n for n in self.data.nodes if n.parent == node.id and n.doc == node.doc]
