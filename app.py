@@ -4,7 +4,7 @@ The app itself lives in kb/app.py (``create_app``); this file is the launcher th
 If the index is missing it is built first, with progress in the terminal.
 """
 
-from kb.app import main
+from kb.interfaces.web.app import main
 
 if __name__ == "__main__":
     main()

@@ -12,9 +12,9 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from kb.index import BuildReport, IndexData, build_index, load_index, read_manifest
-from kb.nodes import Node
-from kb.search import Hit, Searcher
+from kb.document import Node
+from kb.index.store import BuildReport, IndexData, build_index, load_index, read_manifest
+from kb.query.search import Hit, Searcher
 
 log = logging.getLogger(__name__)
 
@@ -50,19 +50,19 @@ class KnowledgeBase:
         progress: bool = True,
     ) -> BuildReport:
         """Parse the corpus and (re)build the index; bad files are reported, not fatal."""
-        from kb.parse import parse_paths
+        from kb.ingest.parse import parse_paths
 
         paths = [corpus] if isinstance(corpus, str | Path) else list(corpus)
         docs, errors = parse_paths(paths)
         if encoder is not None:
             return build_index(docs, Path(index_dir), encoder, _model_record(encoder.spec, encoder.dim),
                                skipped=[str(e) for e in errors], progress=progress)
-        from kb.embed import resolve_model
+        from kb.embed.encoder import resolve_model
 
         spec = resolve_model(model)
 
         def load_encoder():
-            from kb.embed import SentenceTransformerEncoder
+            from kb.embed.encoder import SentenceTransformerEncoder
 
             return SentenceTransformerEncoder(spec, show_progress=progress)
 
@@ -86,7 +86,7 @@ class KnowledgeBase:
         if self._encoder is None:
             with self._lock:
                 if self._encoder is None:
-                    from kb.embed import ModelSpec, SentenceTransformerEncoder
+                    from kb.embed.encoder import ModelSpec, SentenceTransformerEncoder
 
                     m = self.data.manifest["model"]
                     spec = ModelSpec(m["name"], m["path"], m.get("query_prompt", ""), m.get("passage_prompt", ""))
@@ -130,7 +130,7 @@ class KnowledgeBase:
         return self.searcher.search(query, k=k, doc=doc, chapter=chapter)
 
     def evidence(self, query: str, hits: list[Hit]):
-        """How strongly the corpus answers the query (see kb.search.Evidence)."""
+        """How strongly the corpus answers the query (see kb.query.search.Evidence)."""
         return self.searcher.evidence(query, hits)
 
     # ---------------------------------------------------------------- ask
@@ -148,8 +148,8 @@ class KnowledgeBase:
         ``history`` holds the user's earlier questions, so a follow-up such as
         "那到什么时候完成？" is searched together with the topic it refers to.
         """
-        from kb.answer import compose, contextualize
-        from kb.search import clean_query
+        from kb.query.answer import compose, contextualize
+        from kb.query.search import clean_query
 
         words = self.data.tokenizer.words
         searched = contextualize(clean_query(question), [h for h in history if h and h.strip()], words)
@@ -172,14 +172,14 @@ class KnowledgeBase:
     # ------------------------------------------------- auditors and trainers
 
     def targets(self, doc: str | None = None, chapter: int | None = None) -> list:
-        """Every quantified commitment (indicator rows and clause targets), see kb.register."""
-        from kb.register import build_register
+        """Every quantified commitment (indicator rows and clause targets), see kb.tools.register."""
+        from kb.tools.register import build_register
 
         return build_register(self.data.nodes, doc=doc, chapter=chapter)
 
     def locate(self, phrase: str, limit: int = 10) -> list:
-        """Where a quoted phrase comes from: exact matches first, then near ones, see kb.locate."""
-        from kb.locate import locate
+        """Where a quoted phrase comes from: exact matches first, then near ones, see kb.tools.locate."""
+        from kb.tools.locate import locate
 
         return locate(self.data.leaves, phrase, limit=limit)
 
@@ -191,7 +191,7 @@ class KnowledgeBase:
         seed: int = 0,
         doc: str | None = None,
     ) -> list:
-        """A reproducible quiz whose every answer can be checked against its source clause, see kb.quiz."""
-        from kb.quiz import make_quiz
+        """A reproducible quiz whose every answer can be checked against its source clause, see kb.tools.quiz."""
+        from kb.tools.quiz import make_quiz
 
         return make_quiz(self.data.nodes, n=n, chapter=chapter, types=tuple(types), seed=seed, doc=doc)

@@ -1,0 +1,65 @@
+"""Parse files into documents: ingest → clean → segment, one broken file never sinks the rest."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from kb.document import Document
+from kb.ingest.clean import to_blocks
+from kb.ingest.loaders import IngestError, RawDocument, discover, load
+from kb.ingest.segment import segment, with_pages
+
+log = logging.getLogger(__name__)
+
+
+def parse_raw(raw: RawDocument) -> Document:
+    """Structure one loaded file."""
+    toc: dict[str, int] = {}
+    blocks = to_blocks(raw, toc)
+    nodes, scheme = segment(blocks, raw.name)
+    if raw.fmt != "pdf":
+        nodes = with_pages(nodes, toc)
+    warnings = list(raw.warnings)
+    if not any(n.text for n in nodes):
+        raise IngestError(raw.path, "no text could be recovered from the file")
+    return Document(raw.name, str(raw.path), raw.sha256, tuple(nodes), scheme, tuple(warnings))
+
+
+def parse_file(path: Path | str) -> Document:
+    return parse_raw(load(path))
+
+
+def parse_paths(paths: Iterable[Path | str]) -> tuple[list[Document], list[IngestError]]:
+    """Parse every file under ``paths``; return what parsed and what failed, with reasons.
+
+    A missing path, an unreadable or unsupported file is one error in the list; it
+    never stops the other paths and files.  A file named twice is parsed once.
+    """
+    docs: list[Document] = []
+    errors: list[IngestError] = []
+    seen: set[Path] = set()
+    for p in paths:
+        try:
+            files = list(discover([p]))
+        except IngestError as e:
+            log.info("%s", e)
+            errors.append(e)
+            continue
+        for f in files:
+            key = f.resolve()
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                docs.append(parse_file(f))
+            except IngestError as e:
+                log.info("%s", e)
+                errors.append(e)
+            except Exception as e:  # a parser bug on one odd file must not sink the others
+                log.debug("%s: unexpected error while parsing", f, exc_info=True)
+                err = IngestError(f, f"could not be parsed ({type(e).__name__}: {e}); this is a bug in kb")
+                log.info("%s", err)
+                errors.append(err)
+    return docs, errors

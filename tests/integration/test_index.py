@@ -1,0 +1,127 @@
+"""Index build/load on a small plan with a fake encoder: plain files, atomic, checked on load."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from support.fakes import HashEncoder
+from support.paths import DATA
+
+from kb.errors import IndexMismatch, IndexMissing, QueryError
+from kb.knowledge import KnowledgeBase
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(DATA / "mini_plan.txt", folder / "mini_plan.txt")
+    return folder
+
+
+def build(corpus: Path, index: Path, encoder: HashEncoder | None = None):
+    return KnowledgeBase.build(corpus, index, encoder=encoder or HashEncoder(), progress=False)
+
+
+def test_index_is_plain_files_with_a_manifest(corpus: Path, tmp_path: Path):
+    index = tmp_path / "index"
+    report = build(corpus, index)
+    names = {p.name for p in index.iterdir()}
+    assert {"manifest.json", "nodes.jsonl", "chunks.jsonl", "vectors.npy", "dense.faiss", "bm25", "userdict.txt"} <= names
+    assert not any(p.suffix in (".pkl", ".pickle") for p in index.rglob("*"))
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["format"] == 1
+    assert manifest["model"]["name"] == "fake-bigram-hash"
+    assert manifest["dimension"] == 64
+    assert manifest["faiss"] == "IndexFlatIP"
+    [doc] = manifest["documents"]
+    assert doc["name"] == "mini_plan" and len(doc["sha256"]) == 64
+    assert manifest["counts"]["leaves"] == report.leaves > 5
+    np.load(index / "vectors.npy", allow_pickle=False)  # loads without pickle
+
+
+def test_search_finds_the_clause_and_cites_it(corpus: Path, tmp_path: Path):
+    index = tmp_path / "index"
+    build(corpus, index)
+    kb = KnowledgeBase.open(index, encoder=HashEncoder())
+    hits = kb.search("秸秆露天焚烧怎么管", k=3)
+    assert hits[0].node.title == "加强秸秆禁烧管控"
+    assert "92%" in hits[0].node.text
+    assert "第二章 重点任务" in hits[0].citation and "第二节 管控农业面源" in hits[0].citation
+    assert [h.rank for h in hits] == [1, 2, 3]
+    assert len({h.node.id for h in hits}) == 3  # clauses, deduplicated
+    d = hits[0].to_dict()
+    assert set(d) >= {"rank", "score", "id", "doc", "chapter", "section", "title", "citation", "text", "page"}
+    assert d["section"] == "第二节 管控农业面源"
+
+
+def test_filters_by_chapter_and_doc(corpus: Path, tmp_path: Path):
+    index = tmp_path / "index"
+    build(corpus, index)
+    kb = KnowledgeBase.open(index, encoder=HashEncoder())
+    assert all(h.node.chapter == 1 for h in kb.search("污水处理率", k=5, chapter=1))
+    assert kb.search("污水", doc="no-such-doc") == []
+    with pytest.raises(QueryError):
+        kb.search("  ？ ")
+    with pytest.raises(QueryError):
+        kb.search("污水" * 400)
+
+
+def test_rebuild_reembeds_only_what_changed(corpus: Path, tmp_path: Path):
+    index = tmp_path / "index"
+    first = build(corpus, index)
+    assert first.reused == 0 and first.embedded == first.chunks
+    again = build(corpus, index)
+    assert again.embedded == 0 and again.reused == first.chunks
+    (corpus / "extra.txt").write_text("第一章 补充\n\n新增条款。到2025年新增湿地公园3个。\n", encoding="utf-8")
+    third = build(corpus, index)
+    assert 0 < third.embedded < third.chunks
+    assert third.reused == first.chunks
+
+
+def test_same_plan_twice_is_indexed_once(corpus: Path, tmp_path: Path):
+    text = (corpus / "mini_plan.txt").read_text(encoding="utf-8")
+    (corpus / "copy_gbk.txt").write_bytes(text.replace("\n\n", "\n\n\n").encode("gb18030"))
+    report = build(corpus, tmp_path / "index")
+    assert len(report.documents) == 1
+    assert any("same content" in w for w in report.warnings)
+
+
+def test_failed_build_keeps_previous_index(corpus: Path, tmp_path: Path):
+    index = tmp_path / "index"
+    build(corpus, index)
+    before = (index / "manifest.json").read_text(encoding="utf-8")
+
+    class Broken(HashEncoder):
+        def encode(self, texts, kind):
+            raise RuntimeError("boom")
+
+    (corpus / "new.txt").write_text("第一章 新\n\n全新的条款内容。\n", encoding="utf-8")
+    with pytest.raises(RuntimeError):
+        build(corpus, index, Broken())
+    assert (index / "manifest.json").read_text(encoding="utf-8") == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".index.")]
+    KnowledgeBase.open(index, encoder=HashEncoder()).search("污水")
+
+
+def test_load_checks_the_manifest(corpus: Path, tmp_path: Path):
+    index = tmp_path / "index"
+    with pytest.raises(IndexMissing, match="kb build"):
+        KnowledgeBase.open(index)
+    build(corpus, index)
+    with pytest.raises(IndexMismatch, match="built with model 'fake-bigram-hash'"):
+        KnowledgeBase.open(index, model="BAAI/bge-small-zh-v1.5")
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    manifest["format"] = 99
+    (index / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(IndexMismatch, match="format 99"):
+        KnowledgeBase.open(index)
+    manifest["format"] = 1
+    (index / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (index / "dense.faiss").unlink()
+    with pytest.raises(IndexMismatch, match="dense.faiss"):
+        KnowledgeBase.open(index)

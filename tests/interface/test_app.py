@@ -1,0 +1,320 @@
+"""The web app's handlers, called directly on a fake-encoder index of the Bazhong plan (no browser).
+
+Each handler is a plain function of the KnowledgeBase and the form's values, so
+what a user sees (the answer card, the register, the locator, the quiz file)
+is checked here in milliseconds; tests/test_browser.py checks the wiring.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from pathlib import Path
+
+import gradio as gr
+import pytest
+from support.fakes import HashEncoder
+from support.paths import ROOT
+
+from kb.interfaces.web import app
+from kb.interfaces.web.app import ALL_CHAPTERS, ALL_DOCS, chat_turn
+from kb.tools.register import HEADERS_ZH
+
+OWNER_Q = "哪个部门负责环境应急联动？"
+STRAW_Q = "农民烧秸秆怎么管？"
+
+
+def assistant(history: list) -> str:
+    assert history[-1]["role"] == "assistant"
+    return history[-1]["content"]
+
+
+# ------------------------------------------------------------------- the app
+
+
+def test_create_app_has_the_five_tabs_and_serves_sessions_concurrently(plan_kb):
+    demo = app.create_app(plan_kb)
+    assert isinstance(demo, gr.Blocks)
+    tabs = [b.label for b in demo.blocks.values() if isinstance(b, gr.Tab)]
+    assert tabs == ["问答", "大纲", "指标清单", "条款定位", "出题"]
+    assert demo._queue.default_concurrency_limit > 1
+    assert demo.analytics_enabled is False
+    assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
+
+
+def test_header_names_the_plan_and_counts(plan_kb):
+    head = app.header_html(plan_kb)
+    assert "《巴中市十四五生态环境保护规划》知识库" in head
+    assert f"{len(plan_kb.targets())} 项量化承诺" in head
+
+
+# ---------------------------------------------------------------------- chat
+
+
+def test_chat_turn_shows_answer_card_with_owners_and_expandable_citations(plan_kb):
+    history, asked, box = chat_turn(plan_kb, OWNER_Q, [], [])
+    assert history[0] == {"role": "user", "content": OWNER_Q}
+    card = assistant(history)
+    assert 'class="answer-card"' in card and 'class="owners"' in card
+    assert '<span class="chip">生态环境部门</span>' in card
+    assert 'class="targets"' in card and 'class="deadlines"' in card
+    assert card.count('<details class="citation">') == 5
+    assert "「提升应急响应能力」" in card and 'class="page">p.51' in card
+    assert "<mark>" in card and "【" not in card  # query terms are marked, not bracketed
+    assert "\n" not in card  # one line: the chatbot's Markdown must not break it apart
+    assert box == "" and len(asked) == 1
+
+
+def test_follow_up_passes_the_earlier_question_as_history(plan_kb, monkeypatch):
+    seen = []
+    ask = plan_kb.ask
+
+    def spy(question, **kwargs):
+        seen.append((question, tuple(kwargs["history"])))
+        return ask(question, **kwargs)
+
+    monkeypatch.setattr(plan_kb, "ask", spy)
+    history, asked, _ = chat_turn(plan_kb, STRAW_Q, [], [])
+    history, asked, _ = chat_turn(plan_kb, "那到什么时候完成？", history, asked)
+    assert seen[0] == (STRAW_Q, ())
+    assert seen[1][0] == "那到什么时候完成？" and "秸秆" in seen[1][1][-1]
+    assert "秸秆" in asked[-1]  # what was searched: the follow-up with its topic, kept for the next turn
+    expected = ask("那到什么时候完成？", history=list(seen[1][1]))
+    assert assistant(history) == app.answer_html(expected)
+    assert [m["role"] for m in history] == ["user", "assistant", "user", "assistant"]
+
+
+def test_clause_without_owner_says_so_and_cites_the_general_rule(plan_kb):
+    history, _, _ = chat_turn(plan_kb, STRAW_Q, [], [])
+    card = assistant(history)
+    assert "未写明" in card and "该条款未写明责任主体" in card
+    assert 'class="citation general-rule"' in card and "加强组织领导" in card
+    assert "秸秆综合利用率 ≥92%（到2025年）" in card
+
+
+def test_indicator_row_is_shown_when_the_question_names_an_indicator(plan_kb):
+    history, _, _ = chat_turn(plan_kb, "城镇污水处理率2025年要达到多少？", [], [])
+    card = assistant(history)
+    assert 'class="indicator"' in card and "<td>95.92</td>" in card and "<td>≥96</td>" in card
+
+
+def test_example_card_in_the_empty_chat_asks_its_question(plan_kb):
+    event = gr.SelectData(None, {"index": 0, "value": {"text": OWNER_Q}})
+    history, asked, _ = app.example_turn(plan_kb, [], [], ALL_DOCS, ALL_CHAPTERS, event)
+    assert history[0]["content"] == OWNER_Q and "生态环境部门" in assistant(history)
+
+
+def test_empty_question_gets_a_polite_prompt_and_no_turn(plan_kb):
+    history, asked, box = chat_turn(plan_kb, "   ", [{"role": "user", "content": "x"}], ["x"])
+    assert len(history) == 2 and "请先输入一个问题" in assistant(history)
+    assert asked == ["x"] and box == ""
+
+
+def test_too_long_question_is_refused_politely_and_kept_for_editing(plan_kb):
+    question = "环境保护" * 200
+    history, asked, box = chat_turn(plan_kb, question, [], [])
+    assert "问题太长了（800 个字，最多 500 个字）" in assistant(history)
+    assert asked == [] and box == question
+
+
+def test_question_the_plan_does_not_cover_shows_nearest_clauses_only_as_references(plan_kb, monkeypatch):
+    from kb.query.answer import NOT_FOUND_NOTE, Answer
+
+    # The relevance gate is kb.query.search's business; here: what the app does once it has declined.
+    monkeypatch.setattr(plan_kb, "ask", lambda q, **kw: Answer(
+        q, "", citations=tuple(plan_kb.search(q)), found=False, note=NOT_FOUND_NOTE, searched=q))
+    history, asked, _ = chat_turn(plan_kb, "今天股市行情如何", [], [])
+    card = assistant(history)
+    assert "answer-card not-found" in card and "规划中没有找到" in card
+    assert "最接近的条款（仅供参考，不是答案）" in card and '<details class="citation">' in card
+    assert "责任主体" not in card and "answer-text" not in card  # never dressed up as an answer
+
+
+def test_chapter_filter_reaches_the_search(plan_kb, monkeypatch):
+    seen = {}
+    ask = plan_kb.ask
+
+    def spy(question, **kwargs):
+        seen.update(kwargs)
+        return ask(question, **kwargs)
+
+    monkeypatch.setattr(plan_kb, "ask", spy)
+    history, _, _ = chat_turn(plan_kb, "秸秆焚烧", [], [], ALL_DOCS, "5")
+    assert seen["chapter"] == 5 and seen["doc"] is None
+    cited = assistant(history).split('<div class="citations">')[1]  # the card may cite the general rule too
+    paths = re.findall(r'<span class="cite-path">([^<]*)</span>', cited)
+    assert len(paths) == 5 and all(p.startswith("第五章") for p in paths)
+
+
+def test_chapter_choices_come_from_the_index(plan_kb):
+    choices = app.chapter_choices(plan_kb)
+    assert choices[0] == (ALL_CHAPTERS, ALL_CHAPTERS)
+    assert choices[1] == ("第一章 环境基础与形势", "1") and len(choices) == 1 + len(plan_kb.chapters())
+    assert app.chapter_filter(ALL_CHAPTERS) is None and app.chapter_filter("12") == 12
+    assert app.doc_filter(ALL_DOCS) is None
+
+
+def test_marked_escapes_plan_text_and_marks_terms():
+    assert app.marked("<b>【污水】【处理】</b>\n下") == "&lt;b&gt;<mark>污水处理</mark>&lt;/b&gt;<br>下"
+
+
+# ------------------------------------------------------------------- outline
+
+
+def test_outline_walks_chapter_section_clause_and_shows_siblings(plan_kb):
+    tops = dict((v, k) for k, v in app.outline_tops(plan_kb))
+    assert tops["ch5"].startswith("第五章") and tops["foreword"] == "前言"
+    parts = dict((v, k) for k, v in app.outline_parts(plan_kb, "ch5"))
+    assert parts["ch5.s3"] == "第三节 强化面源污染治理"
+    leaves = dict((k, v) for k, v in app.outline_leaves(plan_kb, "ch5.s3"))
+    leaf = leaves["加强农业面源污染控制"]
+    html = app.outline_context(plan_kb, leaf)
+    assert html.count('<details class="clause') == len(leaves)
+    assert re.search(r'<details class="clause current" open><summary>\d+\. 加强农业面源污染控制', html)
+    assert "当前条款：" in html and "p.33" in html and "从源头上杜绝秸秆焚烧现象" in html
+
+
+def test_outline_pick_top_cascades_to_the_first_clause(plan_kb):
+    part, leaf, html = app.outline_pick_top(plan_kb, ALL_DOCS, "ch5")
+    assert part["value"] == part["choices"][0][1]
+    assert leaf["value"] and "current" in html
+
+
+# ------------------------------------------------------------------ register
+
+
+def test_register_table_has_every_commitment_with_chinese_headers(plan_kb):
+    frame, summary = app.register_view(plan_kb, ALL_DOCS, ALL_CHAPTERS, "")
+    assert len(frame) == len(plan_kb.targets())
+    assert list(frame.columns) == [HEADERS_ZH[k] for k in app.TABLE_KEYS]
+    assert set(frame["来源"]) == {"指标表", "条款"}
+    assert not frame["出处"].str.startswith("巴中市").any()  # one plan: its name is not repeated in every cell
+    row = frame[frame["编号"] == "box1.r23#1"].iloc[0]
+    assert row["出处"] == "第二章 › 专栏一 › 「城镇污水处理率(%)」 p.19" and row["页码"] == 19
+    assert summary.startswith(f"共 {len(frame)} 项承诺")
+
+
+def test_register_filters_by_chapter_and_text(plan_kb):
+    frame, _ = app.register_view(plan_kb, ALL_DOCS, "6", "")
+    assert len(frame) == len(plan_kb.targets(chapter=6)) > 0
+    frame, _ = app.register_view(plan_kb, ALL_DOCS, ALL_CHAPTERS, "污水 2025")
+    assert 0 < len(frame) < len(plan_kb.targets())
+    assert all("污水" in " ".join(map(str, row)) for row in frame.itertuples())
+
+
+def test_register_downloads_open_in_excel(plan_kb):
+    from openpyxl import load_workbook
+
+    xlsx = Path(app.register_export(plan_kb, ALL_DOCS, ALL_CHAPTERS, "", "xlsx"))
+    sheet = load_workbook(xlsx).active
+    assert sheet.max_row == len(plan_kb.targets()) + 1 and sheet["B1"].value == "指标/事项"
+    path = Path(app.register_export(plan_kb, ALL_DOCS, "6", "", "csv"))
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads it as UTF-8
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    assert len(rows) == len(plan_kb.targets(chapter=6)) + 1
+
+
+def test_a_download_is_written_once_per_distinct_request(plan_kb):
+    first = app.register_export(plan_kb, ALL_DOCS, "6", "污水", "csv")
+    assert app.register_export(plan_kb, ALL_DOCS, "6", " 污水 ", "csv") == first
+    assert app.register_export(plan_kb, ALL_DOCS, "7", "污水", "csv") != first
+    assert not [p for p in Path(first).parent.iterdir() if p.name.startswith(".")]  # no half-written leftovers
+
+
+def test_chart_compares_numeric_baselines_with_targets(plan_kb):
+    data = app.indicator_chart_data(plan_kb)
+    sewage = data[data["指标名称"] == "城镇污水处理率"]
+    assert list(sewage["类别"]) == ["2020年基准值", "2025年目标"] and list(sewage["数值"]) == [95.92, 96.0]
+    assert "地级及以上城市空气质量优良天数比率" not in set(data["指标名称"])  # target 完成省考核目标: no number
+    assert data["指标"].is_unique  # one bar each: NativePlot would stack bars sharing an x value
+
+
+# -------------------------------------------------------------------- locate
+
+
+def test_locate_marks_the_phrase_in_its_clause(plan_kb):
+    html = app.locate_html(plan_kb, "从源头上杜绝秸秆焚烧现象")
+    assert "找到 1 处" in html and "「加强农业面源污染控制」" in html and "p.33" in html
+    assert "<mark>从源头上杜绝秸秆焚烧现象</mark>" in html and "原文一致" in html
+
+
+def test_locate_says_not_found_and_asks_for_input(plan_kb):
+    assert "未找到「火星基地建设规划」" in app.locate_html(plan_kb, "火星基地建设规划")
+    assert "请粘贴" in app.locate_html(plan_kb, "  ")
+    assert "太长" in app.locate_html(plan_kb, "环境" * 1500)
+
+
+# ---------------------------------------------------------------------- quiz
+
+
+def test_quiz_preview_and_word_file(plan_kb):
+    from docx import Document
+
+    html, path = app.quiz_make(plan_kb, ALL_DOCS, "6", 5, ["choice", "fill", "judge"], 0, "docx")
+    assert html.count('class="quiz-item"') == 5 and "答案：" in html
+    text = "\n".join(p.text for p in Document(path).paragraphs)
+    assert "《巴中市十四五生态环境保护规划》知识测验（第6章）" in text and "答案与解析" in text
+
+
+def test_quiz_xlsx_has_one_row_per_question(plan_kb):
+    from openpyxl import load_workbook
+
+    html, path = app.quiz_make(plan_kb, ALL_DOCS, ALL_CHAPTERS, 8, ["fill"], 3, "xlsx")
+    sheet = load_workbook(path).active
+    assert sheet.max_row == 9 and {c.value for c in sheet["B"][1:]} == {"填空题"}
+    assert html.count('class="quiz-item"') == 8
+
+
+def test_quiz_without_types_asks_for_one(plan_kb):
+    html, path = app.quiz_make(plan_kb, ALL_DOCS, ALL_CHAPTERS, 5, [], 0, "docx")
+    assert path is None and "至少选择一种题型" in html
+    preview, button = app.quiz_download(plan_kb, ALL_DOCS, ALL_CHAPTERS, 5, [], 0, "docx")
+    assert button["visible"] is False
+
+
+# ------------------------------------------------------------------- serving
+
+
+def test_open_or_build_builds_a_missing_index_once(tmp_path):
+    said: list[str] = []
+    corpus = ROOT / "tests" / "data" / "small_plan.txt"
+    kb = app.open_or_build(tmp_path / "index", corpus, encoder=HashEncoder(), echo=said.append)
+    assert "building it from" in said[0] and kb.documents
+    said.clear()
+    app.open_or_build(tmp_path / "index", corpus, encoder=HashEncoder(), echo=said.append)
+    assert said == []
+
+
+@pytest.fixture()
+def fake_serving(plan_kb, monkeypatch):
+    """Serve without a model or a server: record what would be launched."""
+    launched = {}
+    monkeypatch.setattr(app, "open_or_build", lambda index, corpus, model=None, echo=print: plan_kb)
+    monkeypatch.setattr(app, "quiet_model_loading", lambda: None)
+    monkeypatch.setattr(app, "create_app", lambda kb: "demo")
+    monkeypatch.setattr(app, "launch", lambda demo, host, port, **kw: launched.update(demo=demo, host=host, port=port))
+    return launched
+
+
+def test_app_py_serves_on_loopback_by_default(fake_serving):
+    app.main(["--index", "nowhere"])
+    assert fake_serving == {"demo": "demo", "host": "127.0.0.1", "port": 7860}
+
+
+def test_kb_serve_takes_the_same_options(fake_serving, run_kb):
+    result = run_kb("serve", "--index", "nowhere", "--port", "7999", "--host", "0.0.0.0")
+    assert result.exit_code == 0, result.output
+    assert fake_serving == {"demo": "demo", "host": "0.0.0.0", "port": 7999}
+    assert "serving on http://0.0.0.0:7999" in result.output
+
+
+def test_kb_serve_reports_a_missing_corpus_in_one_line(tmp_path, run_kb, monkeypatch):
+    from kb.knowledge import KnowledgeBase
+
+    build = KnowledgeBase.build.__func__
+    monkeypatch.setattr(KnowledgeBase, "build", classmethod(
+        lambda cls, *a, **kw: build(cls, *a, **{**kw, "encoder": HashEncoder()})))
+    result = run_kb("serve", "--index", tmp_path / "index", "--corpus", tmp_path / "nothing")
+    assert result.exit_code == 1
+    assert result.output.startswith("kb: ") and "Traceback" not in result.output

@@ -1,0 +1,1 @@
+"""Test support: paths, fakes that implement the real contracts, and fixture writers."""

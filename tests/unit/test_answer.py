@@ -1,0 +1,86 @@
+"""Answer composition: sentence choice, owners from the cited clause, follow-ups, the general rule."""
+
+from __future__ import annotations
+
+from kb.document import Node
+from kb.query.answer import asks_deadline, asks_owner, best_sentences, compose, contextualize, general_rule
+from kb.query.search import Hit
+
+
+def words(text: str) -> list[str]:
+    """A crude word splitter for tests: runs of two CJK characters."""
+    return [text[i : i + 2] for i in range(0, len(text) - 1)]
+
+
+def overlap_weigh(question: str):
+    q = set(words(question))
+    return lambda s: float(len(q & set(words(s))))
+
+
+CLAUSE = Node(
+    id="ch2.s1.c1", kind="clause", title="推进污水管网建设", parent="ch2.s1", doc="示范规划", page=3,
+    text="推进污水管网建设。到2025年，新建城镇污水管网300公里。由市住房城乡建设局牵头，市生态环境局配合。"
+         "加强汛期巡查。",
+    path=("第二章 重点任务", "第一节 治理城镇污水"), chapter=2,
+)
+NO_OWNER = Node(
+    id="ch2.s2.c1", kind="clause", title="加强秸秆禁烧管控", parent="ch2.s2", doc="示范规划", page=4,
+    text="加强秸秆禁烧管控。建立网格化监管体系，确保秸秆综合利用率不低于92%。",
+    path=("第二章 重点任务", "第二节 管控农业面源"), chapter=2,
+)
+RULE_SECTION = Node(id="ch9.s1", kind="section", title="第一节 加强组织领导", parent="ch9", doc="示范规划",
+                    path=("第九章 保障措施",), chapter=9)
+RULE = Node(id="ch9.s1.c1", kind="clause", title="各级政府要切实履行职责", parent="ch9.s1", doc="示范规划",
+            text="各级政府要切实履行职责，确保规划落实。", path=("第九章 保障措施", "第一节 加强组织领导"), chapter=9)
+NODES = [CLAUSE, NO_OWNER, RULE_SECTION, RULE]
+
+
+def test_question_kinds():
+    assert asks_owner("哪个部门负责污水管网？") and asks_owner("谁来牵头？")
+    assert not asks_owner("污水管网建多少公里？")
+    assert asks_deadline("什么时候完成？") and not asks_deadline("建多少公里？")
+
+
+def test_best_sentences_pick_the_one_that_answers():
+    picked = best_sentences(CLAUSE.text, overlap_weigh("污水管网要新建多少公里"))
+    assert any("300公里" in s for s in picked)
+    assert len(picked) <= 3
+
+
+def test_owners_come_from_the_answering_sentences():
+    q = "哪个部门牵头污水管网建设？"
+    hits = [Hit(1, 1.0, CLAUSE)]
+    a = compose(q, q, hits, True, ["污水管网", "牵头"], NODES, words, overlap_weigh(q))
+    assert a.found
+    assert any("住房城乡建设局" in o for o in a.owners)
+    assert a.citations[0].node is CLAUSE
+    assert "【" in a.answer
+
+
+def test_no_owner_cites_the_general_rule():
+    q = "秸秆综合利用率由谁负责？"
+    a = compose(q, q, [Hit(1, 1.0, NO_OWNER)], True, ["秸秆", "综合利用率"], NODES, words, overlap_weigh(q))
+    assert a.owners == ()
+    assert a.general_rule is RULE
+    assert "未写明责任主体" in a.note
+    assert [t.value for t in a.targets] == ["92"]
+
+
+def test_not_found_is_not_an_answer():
+    q = "护照怎么办理？"
+    a = compose(q, q, [Hit(1, 0.2, NO_OWNER)], False, ["护照"], NODES, words, overlap_weigh(q))
+    assert not a.found and a.answer == "" and a.owners == () and a.source is None
+    assert a.citations and "没有找到" in a.note
+    d = a.to_dict()
+    assert set(d) >= {"question", "answer", "owners", "targets", "deadlines", "citations"}
+
+
+def test_general_rule_is_found_by_section_title():
+    assert general_rule(NODES) is RULE
+    assert general_rule([CLAUSE, NO_OWNER]) is None
+
+
+def test_follow_up_folds_in_the_previous_question():
+    assert contextualize("那到什么时候完成？", ["农民烧秸秆怎么管？"], words) == "农民烧秸秆怎么管？ 那到什么时候完成？"
+    assert contextualize("城镇污水处理率要达到多少？", ["农民烧秸秆怎么管？"], words) == "城镇污水处理率要达到多少？"
+    assert contextualize("那到什么时候完成？", [], words) == "那到什么时候完成？"

@@ -1,0 +1,38 @@
+"""Tokenisation for BM25: normalisation, question words, the corpus dictionary."""
+
+from kb.text.tokenize import JiebaTokenizer, corpus_terms, normalize_query
+
+
+def test_normalize_query_folds_width_and_case():
+    assert normalize_query("ＰＭ２．５浓度") == "pm2.5浓度"
+    assert normalize_query("  VOCs ") == "vocs"
+
+
+def test_question_words_are_not_search_terms():
+    tok = JiebaTokenizer()
+    words = tok.words("哪些部门负责环境应急联动？怎么管？")
+    assert "哪些" not in words and "怎么" not in words and "？" not in words
+    assert "应急" in words and "联动" in words
+
+
+def test_bigrams_and_unigrams_stay_inside_content_runs():
+    tok = JiebaTokenizer()
+    tokens = tok("农民烧秸秆怎么管")
+    assert "#秸秆" in tokens and "@秆" in tokens
+    assert "#怎么" not in tokens and "@么" not in tokens  # stopwords break runs
+    assert "#秆管" not in tokens
+
+
+def test_user_words_are_kept_whole():
+    plain = JiebaTokenizer()
+    custom = JiebaTokenizer(["手傍岩断面"])
+    assert "手傍岩断面" in custom.words("国控断面手傍岩断面水质")
+    assert "手傍岩断面" not in plain.words("国控断面手傍岩断面水质")
+
+
+def test_corpus_terms_take_names_on_word_boundaries():
+    terms = corpus_terms(["支持南江县建设生态经济强县，推动巴州、平昌等县（区）建设“绿色工厂”，见《巴中市扬尘污染防治条例》。"],
+                         ["第三节 推进清洁能源发展"])
+    assert "南江县" in terms and "绿色工厂" in terms and "巴中市扬尘污染防治条例" in terms
+    assert "推进清洁能源发展" in terms
+    assert "态经济强县" not in terms and "支持南江县" not in terms and "平昌等县" not in terms
