@@ -29,10 +29,12 @@ def quantity(comparator: str, value: str, unit: str) -> str:
     return f"{shown}{value}{unit or ''}"
 
 
-def target_text(metric: str, comparator: str, value: str, unit: str, deadline: str | None = None) -> str:
-    """One line for one commitment: metric, quantity and, when known, the deadline."""
+def target_text(metric: str, comparator: str, value: str, unit: str, deadline: str | None = None,
+                baseline: str | None = None) -> str:
+    """One line for one commitment: metric, quantity and, when known, the deadline and the baseline."""
     text = f"{metric} {quantity(comparator, value, unit)}".strip()
-    return f"{text}（{deadline}）" if deadline else text
+    extras = [e for e in (deadline, f"基准 {baseline}" if baseline else "") if e]
+    return text + (f"（{'，'.join(extras)}）" if extras else "")
 
 
 def marked_spans(text: str) -> list[tuple[str, bool]]:
