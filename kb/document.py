@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 #: Kinds of node, in the order a reader meets them.
-KINDS = ("preamble", "foreword", "chapter", "section", "clause", "box", "item", "row")
+KINDS = ("preamble", "foreword", "part", "chapter", "section", "subsection", "clause", "box", "item", "row", "annex")
 
 #: Kinds that carry text and are therefore what search returns.
 LEAF_KINDS = ("preamble", "clause", "item", "row")
@@ -37,6 +37,9 @@ class Node:
     #: The source lines as extracted, line breaks and page-break splits kept (radical code
     #: points already mapped): the provenance behind ``text``, which is what is searched and shown.
     original: str = field(default="", repr=False, compare=False)
+    #: The bodies the plan assigns this node, as (name, role) with role "lead" or "support":
+    #: from the owner note that closes it (（责任单位：…）) or a table's 部门 column.
+    owners: tuple[tuple[str, str], ...] = ()
 
     @property
     def pages(self) -> str:
@@ -62,6 +65,7 @@ class Node:
         d = asdict(self)
         d["path"] = list(self.path)
         d["columns"] = [list(c) for c in self.columns]
+        d["owners"] = [list(o) for o in self.owners]
         return d
 
     @classmethod
@@ -69,6 +73,7 @@ class Node:
         d = dict(d)
         d["path"] = tuple(d.get("path") or ())
         d["columns"] = tuple(tuple(c) for c in d.get("columns") or ())
+        d["owners"] = tuple(tuple(o) for o in d.get("owners") or ())
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kb.ingest.loaders import Line, RawDocument, Segment
 from kb.text.patterns import (
@@ -111,6 +111,8 @@ class Block:
     #: A paragraph start seen in the layout (first-line indent); False means "continues".
     starts: bool = True
     extra: dict = field(default_factory=dict)
+    #: A heading level the source marks explicitly (markdown ``#``, Word styles); 1 is the top.
+    heading: int | None = None
 
 
 def to_blocks(raw: RawDocument, toc: dict[str, int] | None = None) -> list[Block]:
@@ -119,15 +121,17 @@ def to_blocks(raw: RawDocument, toc: dict[str, int] | None = None) -> list[Block
     ``toc``, when given, receives the table of contents (heading → printed page).
     """
     lines = [
-        Line(
-            normalize_chars(ln.text), ln.page, ln.size, ln.x,
-            tuple(Segment(s.x, s.y, normalize_chars(s.text)) for s in ln.segments),
+        replace(
+            ln, text=normalize_chars(ln.text),
+            segments=tuple(Segment(s.x, s.y, normalize_chars(s.text)) for s in ln.segments),
         )
         for ln in raw.lines
     ]
     lines = drop_furniture(lines)
     lines = drop_toc(lines, toc)
     blocks = _pdf_blocks(lines) if raw.fmt == "pdf" else _txt_blocks(lines)
+    if raw.fmt == "md":
+        return blocks  # markdown marks its paragraphs: there are no page breaks to mend
     return mend_breaks(blocks)
 
 
@@ -259,7 +263,13 @@ def _txt_blocks(lines: list[Line]) -> list[Block]:
     runs_on = False  # the previous line filled the wrap width: this one continues it
     for ln in lines:
         t = ln.text
-        if t.count("\t") >= 2:
+        if ln.heading is not None and t.strip():
+            flush()
+            flush_table()
+            blocks.append(Block(tidy(t), original=t.strip(), heading=ln.heading))
+            runs_on = False
+            continue
+        if ln.row or t.count("\t") >= 2:
             flush()
             table.append(t.strip("\n"))
             runs_on = False
@@ -552,6 +562,8 @@ def mend_breaks(blocks: list[Block]) -> list[Block]:
             and b.rows is None
             and not prev.display
             and not b.display
+            and prev.heading is None
+            and b.heading is None
             and not prev.extra.get("aside")
             and not b.extra.get("aside")
             and prev.text

@@ -16,7 +16,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-SUPPORTED = (".txt", ".pdf")
+SUPPORTED = (".txt", ".md", ".markdown", ".pdf")
 
 
 class IngestError(Exception):
@@ -46,6 +46,10 @@ class Line:
     size: float = 0.0
     x: float = 0.0
     segments: tuple[Segment, ...] = field(default=(), repr=False)
+    #: A heading level the source marks explicitly (markdown ``#``, a Word heading style): 1 is the top.
+    heading: int | None = None
+    #: A table row whose cells are separated by tabs, as the source marks it (a markdown pipe table).
+    row: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,16 @@ def load_txt(path: Path) -> RawDocument:
     text, warning = _decode(data, path)
     lines = tuple(Line(t) for t in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     return RawDocument(path, path.stem, sha256_bytes(data), "txt", lines, (warning,) if warning else ())
+
+
+def load_markdown(path: Path) -> RawDocument:
+    """A markdown file: decoded like text, its marks read by kb.ingest.markdown."""
+    from kb.ingest.markdown import markdown_lines
+
+    data = _read(path)
+    text, warning = _decode(data, path)
+    return RawDocument(path, path.stem, sha256_bytes(data), "md", tuple(markdown_lines(text)),
+                       (warning,) if warning else ())
 
 
 # ---------------------------------------------------------------------- pdf
@@ -290,9 +304,11 @@ def load(path: Path | str) -> RawDocument:
     suffix = path.suffix.lower()
     if suffix == ".txt":
         return load_txt(path)
+    if suffix in (".md", ".markdown"):
+        return load_markdown(path)
     if suffix == ".pdf":
         return load_pdf(path)
-    raise IngestError(path, f"unsupported file type {suffix or '(none)'}; kb reads .txt and .pdf")
+    raise IngestError(path, f"unsupported file type {suffix or '(none)'}; kb reads {', '.join(SUPPORTED)}")
 
 
 def discover(paths: Iterable[Path | str]) -> Iterator[Path]:

@@ -10,6 +10,7 @@ from kb.document import Document
 from kb.ingest.clean import to_blocks
 from kb.ingest.loaders import IngestError, RawDocument, discover, load
 from kb.ingest.segment import segment, with_pages
+from kb.ingest.tables import rebuild_flat_tables
 
 log = logging.getLogger(__name__)
 
@@ -17,11 +18,13 @@ log = logging.getLogger(__name__)
 def parse_raw(raw: RawDocument) -> Document:
     """Structure one loaded file."""
     toc: dict[str, int] = {}
-    blocks = to_blocks(raw, toc)
+    blocks = rebuild_flat_tables(to_blocks(raw, toc))
     nodes, scheme = segment(blocks, raw.name)
     if raw.fmt != "pdf":
         nodes = with_pages(nodes, toc)
     warnings = list(raw.warnings)
+    if scheme == "flat" and len(nodes) > 3:
+        warnings.append(f"{raw.path}: no heading structure recognised; indexed as {len(nodes)} flat paragraphs")
     if not any(n.text for n in nodes):
         raise IngestError(raw.path, "no text could be recovered from the file")
     return Document(raw.name, str(raw.path), raw.sha256, tuple(nodes), scheme, tuple(warnings))

@@ -1,29 +1,32 @@
 """Segmentation: cut cleaned blocks into the plan's real tree.
 
-Chinese plans number their parts in a few families: 第X章/第X节 with 专栏 boxes
-(the Bazhong plan), 一、/（一）/1./（1） (most notices and opinions) and 第X条
-(regulations).  The scheme is detected per document; every node gets a stable id
-(``ch6.s2.c5``, ``box5.i1``, ``box1.r23``) and a citation path.
+Chinese plans number their levels in a few families (kb.text.patterns): 第X篇,
+第X部分, 第X章, 第X节; 一、, （一）, 1., （1）; 第X条 for the articles of a regulation;
+专栏 boxes; markdown or Word headings around any of them.  Which families a document
+uses as headings, and how they nest, is learned from the document itself; a heading's
+kind (part, chapter, section, subsection) names its depth.  Every node gets a stable
+id (``ch6.s2.c5``, ``box5.i1``, ``box1.r23``) and a citation path; owner notes
+(（责任单位：…）) and owner columns of tables become the node's owners.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from kb.document import Node
 from kb.ingest.clean import Block, squash, tidy
+from kb.text.notes import Owner, is_note, parse_note, split_note
 from kb.text.patterns import (
     CN_NUM,
-    RE_ARTICLE,
-    RE_BOX,
-    RE_CHAPTER,
-    RE_FOREWORD,
-    RE_HANZI_1,
-    RE_HANZI_2,
+    MARKERS,
+    RE_ANNEX,
+    RE_FOREWORD_LINE,
     RE_MARKER,
-    RE_SECTION,
+    STRONG,
     cn2int,
+    heading_family,
 )
 
 #: A lead sentence this short reads as the clause's title (「强化工业企业监督管理」).
@@ -42,18 +45,126 @@ def lead_title(text: str) -> str:
     return body[:20].strip() + "…"
 
 
+#: Longest paragraph that can be a heading standing on its own line.
+HEADING_MAX = 40
+#: Longest line that can be a strong heading (第X章 …) or a box title.
+STRONG_MAX = 60
+_SENTENCE_END = re.compile(r"[。；！？;!?]")
+#: Containers that hold matter outside the main tree: they are not headings of it.
+CONTAINERS = ("preamble", "foreword", "annex")
+
+
+@dataclass(frozen=True)
+class _Head:
+    """What a paragraph's opening says about it: its family, number and whether it is a heading."""
+
+    family: str
+    num: int
+    marker: str
+    #: The heading's title: the whole line, or the marker and lead sentence of a run-in heading.
+    title: str
+    #: "standalone" (a line of its own), "runin" (a heading that carries its first paragraph)
+    #: or "text" (a numbered paragraph: an enumeration, not a heading).
+    form: str
+
+
+def classify(b: Block) -> _Head | None:
+    """The heading family of a block, or None for running text."""
+    text = tidy(b.text)
+    t = squash(b.text)
+    if not t:
+        return None
+    if RE_FOREWORD_LINE.match(text):
+        return _Head("foreword", 0, "", "前言", "standalone")
+    if (m := RE_ANNEX.match(t)) and len(t) <= 30 and not _SENTENCE_END.search(t):
+        num = cn2int(m.group(2)) if m.group(2) else 0
+        return _Head("annex", num, squash(m.group(1)), t, "standalone")
+    fam = heading_family(t)
+    if fam is None:
+        if b.heading is not None:
+            return _Head(f"md{b.heading}", 0, "", text, "standalone")
+        return None
+    family, num, end = fam
+    if family in STRONG:
+        if len(t) > STRONG_MAX and b.heading is None:
+            return _Head(family, num, t[:end], text, "text")
+        unit = {"pian": "篇", "bufen": "部分", "zhang": "章", "jie": "节"}[family]
+        return _Head(family, num, t[:end], _heading(text, unit), "standalone")
+    if family == "box":
+        if len(t) > STRONG_MAX or t.endswith("。"):
+            return None
+        return _Head("box", num, t[:end], _box_title(text), "standalone")
+    if family == "tiao":
+        return _Head("tiao", num, t[:end], "", "text")
+    # 一、 （一） 1. （1）: a heading only when it reads like one.
+    m = RE_MARKER.match(text)
+    marker = squash(m.group(0)) if m else t[:end]
+    rest = text[m.end():].strip() if m else t[end:]
+    if b.heading is not None or _stands_alone(t):
+        return _Head(family, num, marker, text.rstrip("。"), "standalone")
+    lead = lead_title(rest)
+    after = rest[len(lead):] if rest.startswith(lead) else ""
+    if after.strip(" 。：:；;，,、") and not lead.endswith("…") and len(lead) <= TITLE_MAX:
+        return _Head(family, num, marker, marker + lead, "runin")
+    return _Head(family, num, marker, "", "text")
+
+
+def _stands_alone(t: str) -> bool:
+    """A numbered line with no sentence in it: 「一、总体要求」, 「（一）加强组织领导。」."""
+    # A heading may end with 。 (some editions add one), but then it has no comma: 「（二）工作原则。」
+    # is a heading, 「2.加强执法监管，严厉打击违法行为。」 a numbered sentence.
+    body = t[:-1] if t.endswith("。") and ("，" not in t or len(t) <= 20) else t
+    return len(t) <= HEADING_MAX and not _SENTENCE_END.search(body) and t[-1] not in "，,、：:"
+
+
+def heading_families(blocks: list[Block]) -> set[str]:
+    """The families this document uses for headings (not for enumerations or box items).
+
+    Strong families (篇 部分 章 节) always are.  A marker family (一、 （一） 1. （1）) is one
+    when it stands on a line of its own somewhere outside a box and before the articles
+    of a regulation begin: there it cannot be an enumeration.
+    """
+    found: set[str] = set()
+    in_box = False
+    articles = False
+    for b in blocks:
+        if b.rows is not None:
+            continue
+        h = classify(b)
+        if h is None:
+            continue
+        if h.family == "box":
+            in_box = True
+        elif h.family == "tiao":
+            articles, in_box = True, False
+        elif h.family in STRONG or h.family.startswith("md") or h.family in ("foreword", "annex"):
+            in_box = False
+            if h.form == "standalone":
+                found.add(h.family)
+        elif h.form == "standalone" and not articles:
+            if in_box and h.family not in found:
+                continue
+            in_box = False
+            found.add(h.family)
+    return found
+
+
 def detect_scheme(blocks: list[Block]) -> str:
-    """Which numbering family the document uses: chapter, hanzi, article or flat."""
-    heads = [squash(b.text) for b in blocks if b.text]
-    chapters = sum(bool(RE_CHAPTER.match(t)) for t in heads)
-    articles = sum(bool(RE_ARTICLE.match(t)) for t in heads)
+    """A label for the numbering the document uses: article, chapter, part, hanzi, numbered or flat."""
+    heads = [h for b in blocks if b.rows is None and (h := classify(b)) is not None]
+    count = Counter(h.family for h in heads)
     # A regulation has more articles than chapters; a plan may open a paragraph with 第X条 by chance.
-    if articles >= 2 and articles >= chapters:
+    if count["tiao"] >= 2 and count["tiao"] >= count["zhang"]:
         return "article"
-    if chapters >= 1:
+    if count["zhang"]:
         return "chapter"
-    if sum(bool(RE_HANZI_1.match(t)) for t in heads) >= 2:
+    if count["pian"] or count["bufen"]:
+        return "part"
+    standalone = Counter(h.family for h in heads if h.form == "standalone" and h.family in MARKERS)
+    if count["hanzi"] >= 2 and standalone["hanzi"] + count["hanzi"] >= 2:
         return "hanzi"
+    if any(c >= 2 for c in standalone.values()):
+        return "numbered"
     return "flat"
 
 
@@ -73,23 +184,46 @@ class _Open:
     columns: tuple[tuple[str, str], ...] = ()
     #: The source lines as extracted (before repair), for auditors who need the exact print.
     originals: list[str] = field(default_factory=list)
+    owners: list[Owner] = field(default_factory=list)
+
+
+@dataclass
+class _Level:
+    """One open heading of the main tree."""
+
+    family: str
+    node: _Open
 
 
 class _Builder:
-    """Keeps the cursor (current chapter, section, box) while blocks stream past."""
+    """Streams blocks into a tree whose levels are learned from the document itself.
 
-    def __init__(self, doc: str, scheme: str = "chapter"):
+    Each heading family takes the depth at which it first appears (first-seen
+    nesting), so numbering that restarts in every parent and numbering that runs
+    straight through both nest correctly, and no fixed table of levels is assumed.
+    Containers (preamble, foreword, annex) hold what is not part of the main tree;
+    an annex has a tree of its own.
+    """
+
+    def __init__(self, doc: str, scheme: str, families: set[str]):
         self.doc = doc
         self.scheme = scheme
+        self.families = families
         self.nodes: list[_Open] = []
         self.ids: set[str] = set()
-        self.chapter: _Open | None = None
-        self.section: _Open | None = None
+        self.counts: dict[str, int] = {}
+        self.stack: list[_Level] = []
+        self.levels: dict[str, int] = {}
+        self.container: _Open | None = None
         self.box: _Open | None = None
         self.item: _Open | None = None
-        self.article: _Open | None = None  # the 第X条 clause that later paragraphs continue
-        self.container: _Open | None = None  # preamble/foreword when no chapter is open
-        self.counts: dict[str, int] = {}
+        self.article: _Open | None = None
+        #: The clause the last paragraph went to: an owner note that follows attaches to it.
+        self.last: _Open | None = None
+        #: Last number of each family under each parent, to tell a heading from a box item.
+        self.last_num: dict[tuple[str, str], int] = {}
+
+    # ------------------------------------------------------------ plumbing
 
     def next_id(self, prefix: str, sep: str) -> str:
         k = self.counts.get(prefix + sep, 0) + 1
@@ -108,73 +242,118 @@ class _Builder:
         self.nodes.append(node)
         return node
 
-    # -- headings
-    def open_chapter(self, num: int, title: str, b: Block) -> None:
-        self.close_box()
-        self.section = self.article = None
-        self.container = None
-        self.chapter = self.add(_Open(f"ch{num}", "chapter", title, None, b.page, b.page_end, (title,), num))
+    @property
+    def top(self) -> _Open | None:
+        """The innermost open heading, else the open container."""
+        return self.stack[-1].node if self.stack else self.container
 
-    def open_section(self, num: int, title: str, b: Block) -> None:
+    def _chapter_of(self) -> _Open | None:
+        return next((lv.node for lv in reversed(self.stack) if lv.node.kind == "chapter"), None)
+
+    # ------------------------------------------------------------ headings
+
+    def heading(self, h: _Head, b: Block) -> _Open:
+        """Open a heading of the main tree (or of the open annex's tree)."""
         self.close_box()
-        self.article = None
-        ch = self.chapter
-        parent = ch.id if ch else None
-        nid = f"{parent}.s{num}" if parent else f"s{num}"
-        path = (*(ch.path if ch else ()), title)
-        self.section = self.add(
-            _Open(nid, "section", title, parent, b.page, b.page_end, path, ch.chapter if ch else 0)
-        )
+        self.article = self.last = None
+        if self.container is not None and self.container.kind != "annex":
+            self.container = None  # the preamble and the foreword end at the first heading
+        depth = self.levels.setdefault(h.family, len(self.stack))
+        del self.stack[min(depth, len(self.stack)):]
+        parent = self.top
+        kind = self._kind(h.family)
+        code = {"part": "p", "chapter": "ch", "section": "s", "subsection": "ss"}[kind]
+        pid = parent.id if parent is not None and not (kind == "chapter" and parent.kind == "chapter") else None
+        nid = f"{pid}.{code}{h.num}" if pid else f"{code}{h.num}"
+        chapter = h.num if kind == "chapter" else (parent.chapter if parent else 0)
+        path = (*(parent.path if parent else ()), h.title)
+        node = self.add(_Open(nid, kind, h.title, parent.id if parent else None, b.page, b.page_end, path, chapter))
+        self.stack.append(_Level(h.family, node))
+        self.last_num[(parent.id if parent else "", h.family)] = h.num
+        return node
+
+    def _kind(self, family: str) -> str:
+        if family in ("pian", "bufen"):
+            return "part"
+        depth = sum(1 for lv in self.stack if lv.node.kind != "part")
+        return ("chapter", "section")[depth] if depth < 2 else "subsection"
+
+    def continues(self, h: _Head) -> bool:
+        """Whether a heading of a known family continues the main tree's numbering here."""
+        depth = self.levels.get(h.family)
+        if depth is None:
+            return True
+        parent = self.stack[depth - 1].node if 0 < depth <= len(self.stack) else self.container
+        return h.num > self.last_num.get((parent.id if parent else "", h.family), 0)
+
+    def open_container(self, kind: str, title: str, b: Block, num: int = 0) -> _Open:
+        self.close_box()
+        self.stack.clear()
+        self.article = self.last = None
+        if kind == "annex":
+            self.levels = {}  # an annex numbers its own tree
+            nid = f"annex{num}" if num else "annex"
+        else:
+            nid = kind
+        self.container = self.add(_Open(nid, kind, title, None, b.page, b.page_end, (title,), 0))
+        return self.container
 
     def open_box(self, num: int, title: str, b: Block) -> None:
         self.close_box()
-        self.article = None
-        ch = self.chapter
-        path = (*(ch.path if ch else ()), title)
+        self.article = self.last = None
+        parent = self._chapter_of() or self.top
+        path = (*(parent.path if parent else ()), title)
         self.box = self.add(
-            _Open(f"box{num}", "box", title, ch.id if ch else None, b.page, b.page_end, path,
-                  ch.chapter if ch else 0)
+            _Open(f"box{num}", "box", title, parent.id if parent else None, b.page, b.page_end, path,
+                  parent.chapter if parent else 0)
         )
-
-    def open_container(self, kind: str, title: str, b: Block) -> None:
-        self.close_box()
-        self.chapter = self.section = self.article = None
-        self.container = self.add(_Open(kind, kind, title, None, b.page, b.page_end, (title,), 0))
 
     def close_box(self) -> None:
         self.box = None
         self.item = None
 
-    # -- leaves
+    # --------------------------------------------------------------- leaves
+
     def clause(self, text: str, b: Block, title: str | None = None, numbered: bool = False) -> _Open | None:
         """A paragraph of running text; before the first heading it belongs to the preamble.
 
         A ``numbered`` clause (第一条) is never preamble: it ends the preamble and, with
-        no chapter open, stands at the top level — as every clause of a flat document does.
+        no heading open, stands at the top level — as every clause of a flat document does.
         """
-        owner = self.section or self.chapter or self.container
+        owner = self.top
         if numbered and owner is not None and owner.kind == "preamble":
             self.container = owner = None
         if owner is None and not numbered and self.scheme != "flat":
-            self.open_container("preamble", lead_title(text), b)
-            owner = self.container
+            owner = self.open_container("preamble", lead_title(text), b)
         if owner is not None and owner.kind == "preamble":
             owner.parts.append(text)
             owner.originals.append(b.original or text)
             owner.page_end = b.page_end or owner.page_end
+            self.last = None
             return None
-        # A flat document (no numbering at all) is a list of top-level clauses.
         nid = self.next_id(owner.id if owner else "", "c")
-        return self.add(
+        node = self.add(
             _Open(nid, "clause", title or clause_title(text), owner.id if owner else None, b.page, b.page_end,
                   owner.path if owner else (), owner.chapter if owner else 0, [text],
                   originals=[b.original or text])
         )
+        _take_note(node, text)
+        self.last = node
+        return node
 
     def continue_clause(self, node: _Open, b: Block) -> None:
         node.parts.append(b.text)
         node.originals.append(b.original or b.text)
         node.page_end = b.page_end or b.page or node.page_end
+        _take_note(node, b.text)
+
+    def note(self, b: Block) -> bool:
+        """An owner note on a line of its own closes the clause before it."""
+        target = self.item if self.box is not None else (self.article or self.last)
+        if target is None:
+            return False
+        self.continue_clause(target, b)
+        return True
 
     def box_item(self, title: str, b: Block) -> None:
         assert self.box is not None
@@ -183,6 +362,7 @@ class _Builder:
             _Open(nid, "item", title, self.box.id, b.page, b.page_end, self.box.path, self.box.chapter, [b.text],
                   originals=[b.original or b.text])
         )
+        _take_note(self.item, b.text)
 
     def box_text(self, b: Block) -> None:
         assert self.box is not None
@@ -190,6 +370,12 @@ class _Builder:
             self.box_item(lead_title(b.text), b)
             return
         self.continue_clause(self.item, b)
+
+    def rows_owner(self, b: Block) -> _Open | None:
+        owner = self.box or self.top
+        if owner is None and self.scheme != "flat":
+            owner = self.open_container("preamble", "表格", b)
+        return owner
 
     def table(self, b: Block) -> None:
         """Each table row becomes a node whose columns keep their headers."""
@@ -201,10 +387,7 @@ class _Builder:
         ]
         if not pairs:
             return
-        owner = self.box or self.section or self.chapter or self.container
-        if owner is None and self.scheme != "flat":
-            self.open_container("preamble", "表格", b)
-            owner = self.container
+        owner = self.rows_owner(b)
         prefix = owner.id + "." if owner else ""
         width = max(len(r) for r, _ in pairs)
         header = pairs[0][0]
@@ -223,16 +406,93 @@ class _Builder:
             number = cells[number_col] if number_col is not None and cells[number_col].isdigit() else ""
             nid = f"{prefix}r{int(number) if number else k}"
             columns = tuple(zip(headers, cells, strict=True))
-            self.add(
+            row = self.add(
                 _Open(nid, "row", title, owner.id if owner else None, page, page, owner.path if owner else (),
                       owner.chapter if owner else 0, [row_text(columns)], columns)
             )
+            row.owners.extend(_row_owners(columns))
+
+
+
+
+def _take_note(node: _Open, text: str) -> None:
+    """Owners from an owner note that closes this text (kb.text.notes)."""
+    _, owners = split_note(text)
+    for o in owners:
+        if o not in node.owners:
+            node.owners.append(o)
+
+
+def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
+    """Build the node list for one document; returns (nodes, scheme)."""
+    scheme = detect_scheme(blocks)
+    families = heading_families(blocks) if scheme != "flat" else set()
+    bld = _Builder(doc, scheme, families)
+    for b in blocks:
+        if b.rows is not None:
+            bld.table(b)
+            continue
+        if not squash(b.text):
+            continue
+        h = classify(b)
+        if h is not None and h.family.startswith("md") and not any(n.kind != "preamble" for n in bld.nodes):
+            h = None  # the document's own title, above its first heading: preamble
+        if h is None or h.form == "text" and h.family not in ("tiao",):
+            _text(bld, b, h)
+        elif h.family == "foreword":
+            bld.open_container("foreword", "前言", b)
+        elif h.family == "annex":
+            bld.open_container("annex", h.title, b, h.num)
+        elif h.family == "box":
+            bld.open_box(h.num, h.title, b)
+        elif h.family == "tiao" and scheme == "article":
+            body = tidy(b.text)[len(h.marker):].strip() if tidy(b.text).startswith(h.marker) else ""
+            body = body or re.sub(rf"^第[{CN_NUM}\d]+条\s*", "", tidy(b.text))
+            title = f"{h.marker} {lead_title(body)}".strip() if body else h.marker
+            bld.close_box()
+            bld.article = bld.clause(b.text, b, title=title, numbered=True)
+        elif h.family == "tiao":
+            _text(bld, b, None)
+        elif h.family in families and (bld.box is None or h.family in STRONG or bld.continues(h)):
+            if bld.article is not None and h.family in MARKERS and h.family not in bld.levels:
+                bld.continue_clause(bld.article, b)
+                continue
+            bld.heading(h, b)
+            if h.form == "runin":
+                bld.clause(b.text, b, title=h.title)
+        elif bld.box is not None:
+            if h.form == "standalone":
+                bld.box_item(tidy(b.text), b)
+            else:
+                bld.box_item(h.title or lead_title(b.text), b)
+        else:
+            _text(bld, b, h)
+    return [_freeze(o, doc) for o in bld.nodes], scheme
+
+
+def _text(bld: _Builder, b: Block, h: _Head | None) -> None:
+    """Running text, an enumeration or a numbered paragraph: it joins the tree where the cursor is."""
+    if is_note(b.text) and bld.note(b):
+        return
+    if bld.box is not None:
+        bld.box_text(b)
+    elif bld.article is not None:
+        # 第五条 …禁止下列行为： （一）…； （二）…： the enumeration belongs to its article.
+        bld.continue_clause(bld.article, b)
+    else:
+        bld.clause(b.text, b)
 
 
 def _name_column(headers: list[str]) -> int:
-    for i, h in enumerate(headers):
-        if "名称" in h or h == "指标" or "项目" in h:
-            return i
+    """The column that names a row: 指标名称, 关键指标, 项目, 工作任务 … (not a number, year or group)."""
+    def usable(h: str) -> bool:
+        return not re.match(r"^(?:19|20)\d{2}", h) and h not in ("序号", "编号", "序") and not h.endswith("编号") \
+            and not any(w in h for w in ("分项", "类别", "类型", "属性", "单位", "部门"))
+
+    for words in (("名称",), ("指标",), ("项目", "任务", "事项", "内容", "措施")):
+        for i, h in enumerate(headers):
+            if usable(h) and any(w in h for w in words):
+                return i
     return min(2, len(headers) - 1)
 
 
@@ -247,68 +507,6 @@ def clause_title(text: str) -> str:
     if m and text[m.end():].strip():
         return squash(m.group(0)) + lead_title(text[m.end():].strip())
     return lead_title(text)
-
-
-def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
-    """Build the node list for one document; returns (nodes, scheme)."""
-    scheme = detect_scheme(blocks)
-    bld = _Builder(doc, scheme)
-    for b in blocks:
-        if b.rows is not None:
-            bld.table(b)
-            continue
-        t = squash(b.text)
-        if not t:
-            continue
-        if m := RE_CHAPTER.match(t):
-            bld.open_chapter(cn2int(m.group(1)), _heading(b.text, "章"), b)
-        elif m := RE_SECTION.match(t):
-            bld.open_section(cn2int(m.group(1)), _heading(b.text, "节"), b)
-        elif (m := RE_BOX.match(t)) and len(t) <= 60:
-            bld.open_box(cn2int(m.group(1)), _box_title(b.text), b)
-        elif RE_FOREWORD.match(t):
-            bld.open_container("foreword", "前言", b)
-        elif bld.box is not None:
-            if RE_HANZI_2.match(t) and len(t) <= 40:
-                bld.box_item(b.text.strip(), b)
-            else:
-                bld.box_text(b)
-        elif scheme == "article" and (m := RE_ARTICLE.match(b.text.strip())):
-            body = m.group(2).strip()
-            title = f"第{m.group(1)}条 {lead_title(body)}".strip() if body else f"第{m.group(1)}条"
-            bld.article = bld.clause(b.text, b, title=title, numbered=True)
-        elif scheme == "article" and bld.article is not None:
-            # 第五条 …禁止下列行为： （一）…； （二）…： the enumeration belongs to its article.
-            bld.continue_clause(bld.article, b)
-        elif scheme == "hanzi" and (m := RE_HANZI_1.match(t)):
-            _hanzi_heading(bld, b, cn2int(m.group(1)), "chapter")
-        elif scheme == "hanzi" and (m := RE_HANZI_2.match(t)):
-            _hanzi_heading(bld, b, cn2int(m.group(1)), "section")
-        else:
-            bld.clause(b.text, b)
-    return [_freeze(o, doc) for o in bld.nodes], scheme
-
-
-def _hanzi_heading(bld: _Builder, b: Block, num: int, level: str) -> None:
-    """一、 and （一） headings.
-
-    ``（一）加强组织领导`` is a heading; ``（一）加强组织领导。各地要……`` is a heading
-    whose lead sentence is the title and whose whole text becomes its first clause.
-    """
-    text = tidy(b.text)
-    m = RE_MARKER.match(text)
-    marker = squash(m.group(0)) if m else ""
-    rest = text[m.end():].strip() if m else text
-    lead = lead_title(rest)
-    after = rest[len(lead):] if rest.startswith(lead) else rest
-    carries = bool(after.strip(" 。：:；;，,、"))
-    heading = marker + lead if carries else text
-    if level == "chapter":
-        bld.open_chapter(num, heading, b)
-    else:
-        bld.open_section(num, heading, b)
-    if carries:
-        bld.clause(b.text, b, title=heading)
 
 
 def _heading(text: str, unit: str) -> str:
@@ -331,6 +529,7 @@ def _freeze(o: _Open, doc: str) -> Node:
         page_end=o.page_end if o.page_end != o.page else None, text=text,
         path=o.path if o.kind in ("clause", "item", "row") else o.path[:-1], chapter=o.chapter,
         columns=o.columns, original="\n".join(p for p in o.originals if p),
+        owners=tuple((w.name, w.role) for w in o.owners),
     )
 
 
@@ -361,4 +560,18 @@ def with_pages(nodes: list[Node], toc: dict[str, int]) -> list[Node]:
                 est = page + int((next_page - page) * seen / total)
             out[i + off] = replace(n, page=est, page_end=None)
             seen += len(n.text)
+    return out
+
+
+#: Headers of a table column that names the bodies responsible for the row.
+_OWNER_HEADERS = ("主要部门", "责任部门", "责任单位", "牵头单位", "牵头部门", "配合单位", "配合部门", "责任主体")
+
+
+def _row_owners(columns: tuple[tuple[str, str], ...]) -> list[Owner]:
+    out: list[Owner] = []
+    for header, value in columns:
+        if value and any(h in header for h in _OWNER_HEADERS):
+            label = next(h for h in _OWNER_HEADERS if h in header)
+            label = "责任单位" if label in ("主要部门", "责任主体") else label
+            out.extend(o for o in parse_note(f"{label}：{value}") if o not in out)
     return out

@@ -56,3 +56,45 @@ _NUMBER_PREFIX = re.compile(rf"^(?:第[{CN_NUM}\d]+[章节]|专栏\s*[{CN_NUM}\d
 def strip_heading_number(title: str) -> str:
     """A heading without its number: 第六章 加强生态保护 → 加强生态保护; 专栏五 … → …."""
     return _NUMBER_PREFIX.sub("", title)
+
+
+# ------------------------------------------------------------ families
+#
+# A heading family is a way of numbering one level of a plan.  Which families a
+# document uses, and how they nest, is learned per document (kb.ingest.segment);
+# here is only what each family looks like.
+
+#: Families whose headings are always structural, whatever their length or position.
+STRONG = ("pian", "bufen", "zhang", "jie")
+#: Families that number enumerations as often as headings.
+MARKERS = ("hanzi", "phanzi", "arabic", "parabic")
+
+_FAMILY_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("pian", re.compile(rf"^第([{CN_NUM}\d]+)篇(?![章节条])\s*[:：、]?\s*")),
+    ("bufen", re.compile(rf"^第([{CN_NUM}\d]+)部分\s*[:：、]?\s*")),
+    ("zhang", re.compile(rf"^第([{CN_NUM}\d]+)章\s*")),
+    ("jie", re.compile(rf"^第([{CN_NUM}\d]+)节\s*")),
+    ("tiao", re.compile(rf"^第([{CN_NUM}\d]+)条(?=\s|[^款项])\s*")),
+    ("box", re.compile(rf"^专栏\s*([{CN_NUM}\d]+)(?![\d.．])\s*[:：]?\s*")),
+    ("hanzi", re.compile(rf"^([{CN_NUM}]+)、\s*")),
+    ("phanzi", re.compile(rf"^[（(]([{CN_NUM}]+)[）)]\s*")),
+    ("parabic", re.compile(r"^[（(](\d{1,2})[）)]\s*")),
+    ("arabic", re.compile(r"^(\d{1,2})[.．、](?!\d)\s*")),
+)
+#: 前言/序言/引言 (letter-spaced too: 前 言).
+RE_FOREWORD_LINE = re.compile(r"^(前\s*言|序\s*言|引\s*言)\s*$")
+#: An annex: 附件 / 附件1 / 附件：… / 附表 / 附表2 / 附录 — the start of matter after the body.
+RE_ANNEX = re.compile(rf"^(附\s*件|附\s*表|附\s*录)\s*([{CN_NUM}\d]*)\s*[:：]?\s*(.*)$")
+
+
+def heading_family(text: str) -> tuple[str, int, int] | None:
+    """(family, number, end of the marker) for a paragraph that opens with a heading number.
+
+    ``text`` should be squashed (no layout whitespace inside words).  Returns None for
+    running text.  第X条 is a family too (the articles of a regulation).
+    """
+    for name, rx in _FAMILY_RES:
+        m = rx.match(text)
+        if m:
+            return name, cn2int(m.group(1)), m.end()
+    return None

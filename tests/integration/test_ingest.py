@@ -147,8 +147,8 @@ BAD = {
     "undecodable txt": ("junk3.txt", lambda p: p.write_bytes(_random_bytes(3000, low=0x80)), ["cannot decode"]),
     "only a table of contents": ("toc.txt", lambda p: p.write_text("目 录\n第一章 总则.....1\n第二章 任务.....3\n",
                                                                  encoding="utf-8"), ["no text"]),
-    "unsupported type": ("plan.docx", lambda p: p.write_bytes(b"PK\x03\x04" + _random_bytes(100)),
-                         ["unsupported file type .docx", ".txt and .pdf"]),
+    "unsupported type": ("plan.key", lambda p: p.write_bytes(b"PK\x03\x04" + _random_bytes(100)),
+                         ["unsupported file type .key", ".txt", ".pdf"]),
 }
 
 
@@ -234,10 +234,12 @@ def test_a_file_named_twice_is_parsed_once(tmp_path):
 
 def test_unsupported_file_in_a_folder_is_reported(tmp_path):
     shutil.copy(SMALL, tmp_path)
-    (tmp_path / "README.md").write_text("# notes", encoding="utf-8")
+    (tmp_path / "slides.key").write_text("# notes", encoding="utf-8")
     docs, errors = parse_paths([tmp_path])
     assert len(docs) == 1
-    assert [str(e) for e in errors] == [f"{tmp_path / 'README.md'}: unsupported file type .md; kb reads .txt and .pdf"]
+    assert [str(e) for e in errors] == [
+        f"{tmp_path / 'slides.key'}: unsupported file type .key; kb reads .txt, .md, .markdown, .pdf"
+    ]
 
 
 # ------------------------------------------------------------------ PDF

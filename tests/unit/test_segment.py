@@ -238,13 +238,27 @@ def test_hanzi_same_tree_in_every_text_layout(tmp_path, hanzi, layout, width):
 
 
 def test_hanzi_repeated_numbering_gets_unique_ids(tmp_path):
-    path = tmp_path / "annex.txt"
-    path.write_text(HANZI.read_text(encoding="utf-8") + "附件\n一、任务分工\n（一）县生态环境局牵头。负责统筹协调。\n",
+    path = tmp_path / "again.txt"
+    path.write_text(HANZI.read_text(encoding="utf-8") + "一、任务分工\n（一）县生态环境局牵头。负责统筹协调。\n",
                     encoding="utf-8")
     doc = parse_file(path)
     assert_tree(doc)
     assert [(n.id, n.title) for n in doc.nodes[-3:]] == [
         ("ch1_2", "一、任务分工"), ("ch1_2.s1", "（一）县生态环境局牵头"), ("ch1_2.s1.c1", "（一）县生态环境局牵头"),
+    ]
+
+
+def test_an_annex_has_a_tree_of_its_own(tmp_path):
+    path = tmp_path / "annex.txt"
+    path.write_text(HANZI.read_text(encoding="utf-8") + "附件\n一、任务分工\n（一）县生态环境局牵头。负责统筹协调。\n",
+                    encoding="utf-8")
+    doc = parse_file(path)
+    assert_tree(doc)
+    assert [(n.id, n.kind, n.title, n.parent) for n in doc.nodes[-4:]] == [
+        ("annex", "annex", "附件", None),
+        ("annex.ch1", "chapter", "一、任务分工", "annex"),
+        ("annex.ch1.s1", "section", "（一）县生态环境局牵头", "annex.ch1"),
+        ("annex.ch1.s1.c1", "clause", "（一）县生态环境局牵头", "annex.ch1.s1"),
     ]
 
 
