@@ -125,6 +125,7 @@ def heading_families(blocks: list[Block]) -> set[str]:
     of a regulation begin: there it cannot be an enumeration.
     """
     found: set[str] = set()
+    runin: Counter[str] = Counter()
     in_box = False
     articles = False
     for b in blocks:
@@ -146,6 +147,16 @@ def heading_families(blocks: list[Block]) -> set[str]:
                 continue
             in_box = False
             found.add(h.family)
+        elif h.form == "runin" and not articles and not in_box:
+            runin[h.family] += 1
+    # A document whose only marker headings are 一、 may write its next level run-in
+    # (（一）加强组织领导。正文…): that level is a heading family too.  Deeper run-in
+    # levels under two standalone ones are numbered paragraphs.
+    markers = [f for f in MARKERS if f in found]
+    if len(markers) == 1:
+        nxt = MARKERS.index(markers[0]) + 1
+        if nxt < len(MARKERS) and runin[MARKERS[nxt]] >= 2:
+            found.add(MARKERS[nxt])
     return found
 
 
@@ -161,10 +172,11 @@ def detect_scheme(blocks: list[Block]) -> str:
     if count["pian"] or count["bufen"]:
         return "part"
     standalone = Counter(h.family for h in heads if h.form == "standalone" and h.family in MARKERS)
-    if count["hanzi"] >= 2 and standalone["hanzi"] + count["hanzi"] >= 2:
+    runin = Counter(h.family for h in heads if h.form == "runin" and h.family in MARKERS)
+    if count["hanzi"] >= 2:
         return "hanzi"
-    if any(c >= 2 for c in standalone.values()):
-        return "numbered"
+    if any(c >= 2 for c in standalone.values()) or (standalone and sum(runin.values()) >= 2):
+        return "hanzi" if standalone["hanzi"] else "numbered"
     return "flat"
 
 
@@ -512,7 +524,7 @@ def clause_title(text: str) -> str:
 def _heading(text: str, unit: str) -> str:
     """第十章全域推进… → 第十章 全域推进… (one space after the number, as printed)."""
     t = squash(text)
-    m = re.match(rf"^(第[{CN_NUM}\d]+{unit})(.*)$", t)
+    m = re.match(rf"^(第[{CN_NUM}\d]+{unit})[:：、]?(.*)$", t)
     return f"{m.group(1)} {m.group(2)}".strip() if m else t
 
 

@@ -31,6 +31,8 @@ HEADER_WORDS = (
 )
 #: Headers of a column that numbers the rows.
 NUMBER_HEADERS = ("序号", "编号", "序", "任务编号", "项目编号", "指标编号")
+#: Headers of a column that names responsible bodies (单位 alone is a unit of measure).
+DEPT_HEADERS = ("部门", "责任", "牵头", "配合", "主体", "实施单位", "主办")
 #: Headers of a column whose cell is written once for a group of rows.
 GROUP_WORDS = ("类别", "类型", "领域", "方面", "分类", "分项", "板块", "维度")
 _YEAR_HEADER = re.compile(r"^(?:19|20)\d{2}年")
@@ -90,16 +92,23 @@ def _table_at(blocks: list[Block], i: int) -> tuple[Block | None, int]:
     numbered = header[0] in NUMBER_HEADERS
     cells: list[_Cell] = []
     j = k
+    repeats = 0
     while j < len(blocks) and _is_cell(blocks[j]):
+        if [squash(b.text) for b in blocks[j:j + len(header)]] == header:
+            j += len(header)  # the header again, as a table continued on the next page repeats it
+            repeats += len(header)
+            continue
         cells.append(_Cell(squash(blocks[j].text), blocks[j]))
         j += 1
     rows = _cut_numbered(cells, len(header)) if numbered else _cut_fixed(cells, len(header))
     if len(rows) < 2 and not (rows and numbered):
         return None, 0
     consumed = sum(len(r) for r in rows)
-    texts = [[c.text for c in r] for r in rows if [c.text for c in r] != header]
+    last_cell = rows[-1][-1].block
+    consumed = next(p for p in range(j - k, 0, -1) if blocks[k + p - 1] is last_cell)
+    texts = [[c.text for c in r] for r in rows]
     aligned = align_rows(header, texts)
-    first, last = blocks[i], blocks[k + consumed - 1]
+    first, last = blocks[i], last_cell
     original = "\n".join(b.original or b.text for b in blocks[i:k + consumed])
     block = Block("", page=first.page, page_end=last.page_end or last.page, rows=[header, *aligned],
                   original=original, extra={"flat": True, "row_pages": [None, *(r[0].block.page for r in rows)]})
@@ -161,7 +170,7 @@ def _profiles(header: list[str], rows: list[list[str]]) -> list[_Profile]:
     out = []
     for j, h in enumerate(header):
         vals = [r[j] for r in tidy if r[j]]
-        dept = float(any(w in h for w in ("部门", "单位", "牵头", "配合", "责任", "主体")))
+        dept = float(any(w in h for w in DEPT_HEADERS))
         if vals:
             feats = sorted(_features(v)[0] for v in vals)
             lens = sorted(_features(v)[2] for v in vals)

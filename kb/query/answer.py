@@ -180,6 +180,12 @@ def matching_row(question: str, hits: Sequence[Hit], rows: Sequence[Node], words
     return best if best_score >= 0.6 else None
 
 
+def assigned(node: Node) -> list[str]:
+    """The bodies a node's owner note or owner column assigns, lead bodies first."""
+    ranked = sorted(node.owners, key=lambda o: o[1] != "lead")
+    return list(dict.fromkeys(name for name, _ in ranked))
+
+
 def compose(
     question: str,
     searched: str,
@@ -201,7 +207,8 @@ def compose(
 
     top = hits[0].node
     picked = best_sentences(_body(top), weigh, owners_wanted=wants_owner)
-    owners = owners_in("".join(picked))
+    # The owners the plan assigns in the clause's own note (（责任单位：…）) come first.
+    owners = assigned(top) or owners_in("".join(picked))
     if not owners and wants_owner:
         owners = find_owners(top.text)
     if not owners and wants_owner:
@@ -209,7 +216,7 @@ def compose(
         best = max((weigh(x) for x in picked), default=0.0)
         for h in hits[1:3]:
             alt = best_sentences(_body(h.node), weigh, owners_wanted=True)
-            alt_owners = owners_in("".join(alt))
+            alt_owners = assigned(h.node) or owners_in("".join(alt))
             if alt_owners and max(weigh(x) for x in alt) >= 0.8 * best:
                 top, picked, owners = h.node, alt, alt_owners
                 hits = [h, *[x for x in hits if x is not h]]
