@@ -195,3 +195,52 @@ class KnowledgeBase:
         from kb.tools.quiz import make_quiz
 
         return make_quiz(self.data.nodes, n=n, chapter=chapter, types=tuple(types), seed=seed, doc=doc)
+
+    # ------------------------------------------- for the web app's views
+
+    @property
+    def max_query_chars(self) -> int:
+        """The longest question search accepts, so an interface can say so before or after asking."""
+        from kb.query.search import MAX_QUERY_CHARS
+
+        return MAX_QUERY_CHARS
+
+    @staticmethod
+    def mark(text: str, terms: Sequence[str]) -> str:
+        """``text`` with each of ``terms`` marked 【…】 (see kb.text.display.marked_spans to render them)."""
+        from kb.text.extract import mark
+
+        return mark(text, list(terms))
+
+    def source_node(self, commitment) -> Node | None:
+        """The clause or table row a register entry was read from."""
+        return self.node(commitment.node_id, commitment.doc or None)
+
+    @staticmethod
+    def register_table(commitments: Sequence) -> tuple[list[dict], dict[str, str]]:
+        """Register entries as flat rows and their Chinese column headers, for tables and files."""
+        from kb.tools.register import HEADERS_ZH, to_rows
+
+        return to_rows(commitments), dict(HEADERS_ZH)
+
+    @staticmethod
+    def write_table(rows: Sequence[dict], headers: dict[str, str], path: Path | str, fmt: str,
+                    title: str = "") -> Path:
+        """Rows as a csv / xlsx / md / docx file people open in Excel, WPS or Word (kb.tools.export)."""
+        from kb.tools.export import write_table
+
+        return write_table(rows, headers, path, fmt, title=title)
+
+    @staticmethod
+    def write_quiz(items: Sequence, path: Path | str, fmt: str, title: str = "测验") -> Path:
+        """A quiz as an exam paper (docx) or a table (xlsx, csv, md), see kb.tools.export."""
+        from kb.tools.export import write_quiz
+
+        return write_quiz(items, path, fmt, title=title)
+
+    @staticmethod
+    def quiz_type_names() -> dict[str, str]:
+        """Chinese names of the quiz item types (choice → 单项选择题 …)."""
+        from kb.tools.export import TYPE_NAMES_ZH
+
+        return dict(TYPE_NAMES_ZH)
