@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from support.fakes import HashEncoder
 from support.paths import ROOT
 
-from kb.interfaces.cli.main import cli
+from kb.interfaces.cli import cli
 from kb.knowledge import KnowledgeBase
 from kb.tools.register import HEADERS_ZH, ROW_KEYS, Commitment
 

@@ -31,7 +31,7 @@ import gradio as gr  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from kb.document import LEAF_KINDS, Node  # noqa: E402
-from kb.errors import IndexMissing, KBError, QueryError  # noqa: E402
+from kb.errors import IndexMissing, QueryError  # noqa: E402
 from kb.knowledge import KnowledgeBase  # noqa: E402
 from kb.query.answer import Answer  # noqa: E402
 from kb.query.search import MAX_QUERY_CHARS  # noqa: E402
@@ -846,26 +846,3 @@ def serve(index_dir: Path | str = "index", corpus: Path | str = "corpus", host: 
     echo(f"kb: serving on http://{host}:{port}  (Ctrl+C to stop)")
     launch(create_app(kb), host, port, quiet=True)
 
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """`python app.py [--index index] [--corpus corpus] [--host 127.0.0.1] [--port 7860]`."""
-    import argparse
-    import sys
-
-    from kb.interfaces.cli.main import DEFAULT_CORPUS, DEFAULT_INDEX
-
-    parser = argparse.ArgumentParser(prog="app.py", description="Serve the plan knowledge base as a web app.")
-    parser.add_argument("--index", default=str(DEFAULT_INDEX), help="index folder (built first if missing)")
-    parser.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="corpus folder or file to build from")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback by default)")
-    parser.add_argument("--port", type=int, default=7860, help="port to listen on")
-    parser.add_argument("--model", default=None, help="embedding model for a first build (default: bundled)")
-    args = parser.parse_args(argv)
-    from kb.embed.encoder import ModelError
-
-    try:
-        serve(args.index, args.corpus, args.host, args.port, args.model)
-    except (KBError, ModelError) as e:
-        sys.exit(f"kb: {e}")
-    except KeyboardInterrupt:
-        sys.exit(130)
