@@ -14,7 +14,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -60,7 +60,7 @@ class View:
     table: Table | None = None
     paper: Paper | None = None
     #: What a written file holds ("42 commitments"), said on stderr once it is saved.
-    noun: str = field(default="")
+    noun: str = ""
 
 
 def choose_format(as_json: bool, fmt: str | None, output: Path | None, allowed: Sequence[str] = ()) -> str:

@@ -24,7 +24,7 @@ from kb.interfaces.cli.options import (
     output_option,
     resolve_filters,
 )
-from kb.interfaces.cli.render import JSON, Paper, Table, View, choose_format, render, text_table
+from kb.interfaces.cli.render import JSON, TEXT, Paper, Table, View, choose_format, render, text_table
 from kb.knowledge import KnowledgeBase
 from kb.text.display import ansi_marks, quantity, strip_controls
 
@@ -95,7 +95,7 @@ def locate(phrase: str, limit: int, doc: str | None, index_dir: Path, as_json: b
     kb = open_kb(index_dir)
     doc, _ = resolve_filters(kb, doc, None)
     matches = kb.locate(phrase, limit=limit, doc=doc)
-    render(View(matches, text=lambda color: matches_text(phrase, matches, color)), JSON if as_json else "text")
+    render(View(matches, text=lambda color: matches_text(phrase, matches, color)), JSON if as_json else TEXT)
 
 
 def matches_text(phrase: str, matches: Sequence, color: bool) -> str:
