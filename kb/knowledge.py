@@ -12,7 +12,8 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from kb.document import Node
+from kb.document import Document, Node
+from kb.errors import KBError
 from kb.index.store import BuildReport, IndexData, build_index, load_index, read_manifest
 from kb.query.search import Hit, Searcher
 
@@ -77,6 +78,14 @@ class KnowledgeBase:
         return cls(data, encoder)
 
     @staticmethod
+    def outline(paths: Sequence[Path | str]) -> tuple[list[Document], list[Exception]]:
+        """Parse files into documents without indexing them (``kb outline``); unreadable files come back as errors."""
+        from kb.ingest.parse import parse_paths
+
+        docs, errors = parse_paths(paths)
+        return docs, list(errors)
+
+    @staticmethod
     def manifest(index_dir: Path | str = "index") -> dict:
         return read_manifest(Path(index_dir))
 
@@ -117,6 +126,25 @@ class KnowledgeBase:
             return self.data.by_key.get((doc, node_id))
         return next((n for n in self.data.nodes if n.id == node_id), None)
 
+    def resolve_doc(self, doc: str | None) -> str | None:
+        """The document a filter names: its exact name, or a part of exactly one name.
+
+        Every interface filters by document this one way, so a name that fits
+        nothing, or several documents, is an error that lists what there is.
+        """
+        if doc is None or not doc.strip():
+            return None
+        doc = doc.strip()
+        names = self.documents
+        if doc in names:
+            return doc
+        hits = [n for n in names if doc in n]
+        if len(hits) == 1:
+            return hits[0]
+        if not hits:
+            raise KBError(f"no document matches {doc!r}; the index has: {'、'.join(names) or '(none)'}")
+        raise KBError(f"{doc!r} matches several documents ({'、'.join(hits)}); be more specific")
+
     def children(self, node: Node) -> list[Node]:
         return [n for n in self.data.nodes if n.parent == node.id and n.doc == node.doc]
 
@@ -132,6 +160,13 @@ class KnowledgeBase:
     def evidence(self, query: str, hits: list[Hit]):
         """How strongly the corpus answers the query (see kb.query.search.Evidence)."""
         return self.searcher.evidence(query, hits)
+
+    @staticmethod
+    def mark(text: str, terms: Sequence[str]) -> str:
+        """``text`` with each of ``terms`` wrapped in 【】, the one way matches are shown."""
+        from kb.text.extract import mark
+
+        return mark(text, [t for t in terms if t])
 
     # ---------------------------------------------------------------- ask
 
@@ -177,11 +212,39 @@ class KnowledgeBase:
 
         return build_register(self.data.nodes, doc=doc, chapter=chapter)
 
-    def locate(self, phrase: str, limit: int = 10) -> list:
+    def register_rows(self, doc: str | None = None, chapter: int | None = None) -> list[dict]:
+        """The register as flat rows (kb.tools.register.ROW_KEYS), ready for a table or a file."""
+        from kb.tools.register import to_rows
+
+        return to_rows(self.targets(doc=doc, chapter=chapter))
+
+    @staticmethod
+    def register_headers() -> dict[str, str]:
+        """Row key → the Chinese column header the register's tables and files use."""
+        from kb.tools.register import HEADERS_ZH
+
+        return dict(HEADERS_ZH)
+
+    def locate(self, phrase: str, limit: int = 10, doc: str | None = None) -> list:
         """Where a quoted phrase comes from: exact matches first, then near ones, see kb.tools.locate."""
         from kb.tools.locate import locate
 
-        return locate(self.data.leaves, phrase, limit=limit)
+        leaves = self.data.leaves if doc is None else [n for n in self.data.leaves if n.doc == doc]
+        return locate(leaves, phrase, limit=limit)
+
+    @staticmethod
+    def locate_threshold() -> float:
+        """The similarity (0–100) below which locate finds nothing: what "not found" means."""
+        from kb.tools.locate import NEAR_THRESHOLD
+
+        return NEAR_THRESHOLD
+
+    @staticmethod
+    def quiz_types() -> tuple[str, ...]:
+        """The question types :meth:`quiz` can make."""
+        from kb.tools.quiz import TYPES
+
+        return tuple(TYPES)
 
     def quiz(
         self,
@@ -204,13 +267,6 @@ class KnowledgeBase:
         from kb.query.search import MAX_QUERY_CHARS
 
         return MAX_QUERY_CHARS
-
-    @staticmethod
-    def mark(text: str, terms: Sequence[str]) -> str:
-        """``text`` with each of ``terms`` marked 【…】 (see kb.text.display.marked_spans to render them)."""
-        from kb.text.extract import mark
-
-        return mark(text, list(terms))
 
     def source_node(self, commitment) -> Node | None:
         """The clause or table row a register entry was read from."""
@@ -244,3 +300,15 @@ class KnowledgeBase:
         from kb.tools.export import TYPE_NAMES_ZH
 
         return dict(TYPE_NAMES_ZH)
+
+    # ---------------------------------------------------------- evaluation
+
+    def evaluate(self, questions: Path | str, k: int = 10):
+        """Score retrieval (and owner recall) on a gold question file, see kb.tools.evaluate."""
+        from kb.tools.evaluate import load_questions, score
+
+        try:
+            qs = load_questions(Path(questions))
+        except (OSError, ValueError) as e:
+            raise KBError(f"{questions}: cannot read the question file ({e})") from e
+        return score(qs, lambda q: [h.node.text for h in self.search(q, k=k)], lambda q: self.ask(q).owners)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -420,8 +421,12 @@ def fake_serving(plan_kb, monkeypatch):
     return launched
 
 
-def test_app_py_serves_on_loopback_by_default(fake_serving):
-    app.main(["--index", "nowhere"])
+def test_app_py_serves_on_loopback_by_default(fake_serving, monkeypatch):
+    """The repo's app.py is `kb serve`: same options, loopback unless told otherwise."""
+    monkeypatch.setattr(sys, "argv", ["app.py", "--index", "nowhere"])
+    with pytest.raises(SystemExit) as done:
+        runpy.run_path(str(ROOT / "app.py"), run_name="__main__")
+    assert done.value.code == 0
     assert fake_serving == {"demo": "demo", "host": "127.0.0.1", "port": 7860}
 
 

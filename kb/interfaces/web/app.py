@@ -13,14 +13,14 @@ Gradio is imported when an app is made, not when this module is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.config import Config
 from kb.document import LEAF_KINDS
-from kb.errors import IndexMissing, KBError
+from kb.errors import IndexMissing
 from kb.interfaces.web import views
 from kb.interfaces.web.downloads import Downloads
 from kb.interfaces.web.examples import Examples, examples_for
@@ -29,7 +29,7 @@ from kb.knowledge import KnowledgeBase
 if TYPE_CHECKING:
     import gradio as gr
 
-__all__ = ["CONCURRENCY", "create_app", "launch", "main", "open_or_build", "serve"]
+__all__ = ["CONCURRENCY", "create_app", "launch", "open_or_build", "serve"]
 
 TITLE = "规划知识库"
 #: Requests served at once; searches are read-only, so sessions need not wait for each other.
@@ -145,23 +145,3 @@ def serve(index_dir: Path | str | None = None, corpus: Path | str | None = None,
     echo(f"kb: serving on http://{host}:{port}  (Ctrl+C to stop)")
     launch(create_app(kb, examples), host, port, quiet=True)
 
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """`python app.py [--index index] [--corpus corpus] [--host 127.0.0.1] [--port 7860] [--model NAME]`."""
-    import argparse
-    import sys
-
-    config = Config.from_env()
-    parser = argparse.ArgumentParser(prog="app.py", description="Serve the plan knowledge base as a web app.")
-    parser.add_argument("--index", default=str(config.index), help="index folder (built first if missing)")
-    parser.add_argument("--corpus", default=str(config.corpus), help="corpus folder or file to build from")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback by default)")
-    parser.add_argument("--port", type=int, default=7860, help="port to listen on")
-    parser.add_argument("--model", default=config.model, help="embedding model for a first build (default: bundled)")
-    args = parser.parse_args(argv)
-    try:
-        serve(args.index, args.corpus, args.host, args.port, args.model)
-    except KBError as e:
-        sys.exit(f"kb: {e}")
-    except KeyboardInterrupt:
-        sys.exit(130)
