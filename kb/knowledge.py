@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kb.document import Node
-from kb.embed.base import Encoder
+from kb.embed import Encoder, LazyEncoder, load_encoder, resolve_model
 from kb.index.manifest import Manifest
 from kb.index.store import BuildReport, IndexData, build_index, load_index, read_manifest
 from kb.query.search import Hit, Searcher
@@ -51,8 +51,6 @@ class KnowledgeBase:
         paths = [corpus] if isinstance(corpus, str | Path) else list(corpus)
         docs, errors = parse_paths(paths)
         if encoder is None:
-            from kb.embed import LazyEncoder, load_encoder, resolve_model
-
             spec = resolve_model(model)
             encoder = LazyEncoder(spec, lambda: load_encoder(spec, show_progress=progress))
         return build_index(docs, Path(index_dir), encoder, skipped=[str(e) for e in errors], progress=progress)
@@ -76,8 +74,6 @@ class KnowledgeBase:
         if self._encoder is None:
             with self._lock:
                 if self._encoder is None:
-                    from kb.embed import load_encoder
-
                     self._encoder = load_encoder(self.data.manifest.model.to_spec(), show_progress=False)
         return self._encoder
 
