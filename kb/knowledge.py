@@ -13,27 +13,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kb.document import Document, Node
+from kb.embed import Encoder, LazyEncoder, load_encoder, resolve_model
 from kb.errors import KBError
+from kb.index.manifest import Manifest
 from kb.index.store import BuildReport, IndexData, build_index, load_index, read_manifest
 from kb.query.search import Hit, Searcher
 
 log = logging.getLogger(__name__)
 
 
-def _model_record(spec, dim: int) -> dict:
-    return {
-        "name": spec.name,
-        "path": str(spec.path),
-        "dim": int(dim),
-        "query_prompt": spec.query_prompt,
-        "passage_prompt": spec.passage_prompt,
-    }
-
-
 class KnowledgeBase:
     """A searchable, citable view of the plans in one index folder."""
 
-    def __init__(self, data: IndexData, encoder=None):
+    def __init__(self, data: IndexData, encoder: Encoder | None = None):
         self.data = data
         self._encoder = encoder
         self._lock = threading.RLock()
@@ -47,32 +39,27 @@ class KnowledgeBase:
         corpus: Sequence[Path | str] | Path | str,
         index_dir: Path | str = "index",
         model: str | None = None,
-        encoder=None,
+        encoder: Encoder | None = None,
         progress: bool = True,
     ) -> BuildReport:
-        """Parse the corpus and (re)build the index; bad files are reported, not fatal."""
+        """Parse the corpus and (re)build the index; bad files are reported, not fatal.
+
+        Without an ``encoder``, the model is resolved now but loaded only if some window
+        needs embedding: an unchanged corpus rebuilds without loading it.
+        """
         from kb.ingest.parse import parse_paths
 
         paths = [corpus] if isinstance(corpus, str | Path) else list(corpus)
         docs, errors = parse_paths(paths)
-        if encoder is not None:
-            return build_index(docs, Path(index_dir), encoder, _model_record(encoder.spec, encoder.dim),
-                               skipped=[str(e) for e in errors], progress=progress)
-        from kb.embed.encoder import resolve_model
-
-        spec = resolve_model(model)
-
-        def load_encoder():
-            from kb.embed.encoder import SentenceTransformerEncoder
-
-            return SentenceTransformerEncoder(spec, show_progress=progress)
-
-        load_encoder.model_name = spec.name  # type: ignore[attr-defined]
-        return build_index(docs, Path(index_dir), load_encoder, lambda enc: _model_record(enc.spec, enc.dim),
-                           skipped=[str(e) for e in errors], progress=progress)
+        if encoder is None:
+            spec = resolve_model(model)
+            encoder = LazyEncoder(spec, lambda: load_encoder(spec, show_progress=progress))
+        return build_index(docs, Path(index_dir), encoder, skipped=[str(e) for e in errors], progress=progress)
 
     @classmethod
-    def open(cls, index_dir: Path | str = "index", model: str | None = None, encoder=None) -> KnowledgeBase:
+    def open(
+        cls, index_dir: Path | str = "index", model: str | None = None, encoder: Encoder | None = None
+    ) -> KnowledgeBase:
         """Load an index; the model that built it is used for queries (a different --model is an error)."""
         data = load_index(Path(index_dir), model)
         return cls(data, encoder)
@@ -86,20 +73,17 @@ class KnowledgeBase:
         return docs, list(errors)
 
     @staticmethod
-    def manifest(index_dir: Path | str = "index") -> dict:
+    def manifest(index_dir: Path | str = "index") -> Manifest:
+        """What the index in ``index_dir`` records, checked (see kb.index.manifest.Manifest)."""
         return read_manifest(Path(index_dir))
 
     @property
-    def encoder(self):
+    def encoder(self) -> Encoder:
         """The query encoder, loaded on first use from the manifest's model record."""
         if self._encoder is None:
             with self._lock:
                 if self._encoder is None:
-                    from kb.embed.encoder import ModelSpec, SentenceTransformerEncoder
-
-                    m = self.data.manifest["model"]
-                    spec = ModelSpec(m["name"], m["path"], m.get("query_prompt", ""), m.get("passage_prompt", ""))
-                    self._encoder = SentenceTransformerEncoder(spec, show_progress=False)
+                    self._encoder = load_encoder(self.data.manifest.model.to_spec(), show_progress=False)
         return self._encoder
 
     @property
@@ -119,7 +103,7 @@ class KnowledgeBase:
 
     @property
     def documents(self) -> list[str]:
-        return [d["name"] for d in self.data.manifest["documents"]]
+        return [d.name for d in self.data.manifest.documents]
 
     def node(self, node_id: str, doc: str | None = None) -> Node | None:
         if doc is not None:

@@ -17,6 +17,7 @@ from support.fakes import HashEncoder
 from support.paths import DATA, PLAN_NAME, PLAN_TXT
 
 from kb.errors import KBError
+from kb.index.manifest import DocumentRecord
 from kb.interfaces.cli import cli, main
 from kb.knowledge import KnowledgeBase
 
@@ -119,7 +120,9 @@ def test_a_missing_chapter_is_an_error_in_every_verb_that_filters(index):
 
 
 def stub(*names: str) -> KnowledgeBase:
-    return KnowledgeBase(SimpleNamespace(manifest={"documents": [{"name": n} for n in names]}))
+    """A KnowledgeBase whose index lists these documents (nothing else is read by resolve_doc)."""
+    records = tuple(DocumentRecord(n, f"{n}.txt", "", "", "chapter", 0, 0) for n in names)
+    return KnowledgeBase(SimpleNamespace(manifest=SimpleNamespace(documents=records)))
 
 
 def test_resolve_doc_prefers_an_exact_name_over_a_longer_one():
