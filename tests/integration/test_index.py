@@ -11,7 +11,9 @@ import pytest
 from support.fakes import HashEncoder
 from support.paths import DATA
 
-from kb.errors import IndexMismatch, IndexMissing, QueryError
+from kb.embed import Encoder, LazyEncoder
+from kb.errors import IndexDamaged, IndexMismatch, IndexMissing, QueryError
+from kb.index.manifest import FORMAT_VERSION, Manifest
 from kb.knowledge import KnowledgeBase
 
 
@@ -23,7 +25,7 @@ def corpus(tmp_path: Path) -> Path:
     return folder
 
 
-def build(corpus: Path, index: Path, encoder: HashEncoder | None = None):
+def build(corpus: Path, index: Path, encoder: Encoder | None = None):
     return KnowledgeBase.build(corpus, index, encoder=encoder or HashEncoder(), progress=False)
 
 
@@ -34,10 +36,15 @@ def test_index_is_plain_files_with_a_manifest(corpus: Path, tmp_path: Path):
     assert {"manifest.json", "nodes.jsonl", "chunks.jsonl", "vectors.npy", "dense.faiss", "bm25", "userdict.txt"} <= names
     assert not any(p.suffix in (".pkl", ".pickle") for p in index.rglob("*"))
     manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["format"] == 1
+    assert manifest["format"] == FORMAT_VERSION
     assert manifest["model"]["name"] == "fake-bigram-hash"
-    assert manifest["dimension"] == 64
-    assert manifest["faiss"] == "IndexFlatIP"
+    assert manifest["dimension"] == manifest["model"]["dim"] == 64
+    parts = {p["name"]: p for p in manifest["parts"]}
+    assert parts["dense"]["settings"]["faiss"] == "IndexFlatIP"
+    assert parts["dense"]["files"] == ["dense.faiss", "vectors.npy"] and parts["lexical"]["files"] == ["bm25"]
+    assert parts["lexical"]["settings"]["b"] == 0.3
+    listed = set(manifest["files"]) | {f for p in manifest["parts"] for f in p["files"]}
+    assert listed | {"manifest.json"} == names - {".gitkeep", "README.md"}  # every file is listed, none made up
     [doc] = manifest["documents"]
     assert doc["name"] == "mini_plan" and len(doc["sha256"]) == 64
     assert manifest["counts"]["leaves"] == report.leaves > 5
@@ -73,14 +80,46 @@ def test_filters_by_chapter_and_doc(corpus: Path, tmp_path: Path):
 
 def test_rebuild_reembeds_only_what_changed(corpus: Path, tmp_path: Path):
     index = tmp_path / "index"
-    first = build(corpus, index)
+    loads: list[HashEncoder] = []
+
+    def lazy() -> LazyEncoder:
+        """Like `kb build`: the model is named up front and loaded only if something needs embedding."""
+        return LazyEncoder(HashEncoder().spec, lambda: loads.append(HashEncoder()) or loads[-1])
+
+    first = build(corpus, index, lazy())
     assert first.reused == 0 and first.embedded == first.chunks
-    again = build(corpus, index)
+    assert len(loads) == 1
+    again = build(corpus, index, lazy())
     assert again.embedded == 0 and again.reused == first.chunks
+    assert len(loads) == 1  # nothing new: the model was never loaded
+    assert KnowledgeBase.manifest(index).model.dim == 64  # the width came from the reused vectors
     (corpus / "extra.txt").write_text("第一章 补充\n\n新增条款。到2025年新增湿地公园3个。\n", encoding="utf-8")
-    third = build(corpus, index)
+    third = build(corpus, index, lazy())
     assert 0 < third.embedded < third.chunks
     assert third.reused == first.chunks
+    assert len(loads) == 2 and loads[-1].calls == [third.embedded]
+
+
+def test_rebuild_reuses_vectors_of_an_older_format(corpus: Path, tmp_path: Path):
+    index = tmp_path / "index"
+    first = build(corpus, index)
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    manifest["format"] = FORMAT_VERSION - 1
+    (index / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(IndexMismatch, match="rebuild"):
+        KnowledgeBase.open(index, encoder=HashEncoder())
+    again = build(corpus, index)
+    assert again.reused == first.chunks and again.embedded == 0
+    KnowledgeBase.open(index, encoder=HashEncoder())
+
+
+def test_rebuild_with_a_different_width_embeds_everything(corpus: Path, tmp_path: Path):
+    index = tmp_path / "index"
+    build(corpus, index)
+    (corpus / "extra.txt").write_text("第一章 补充\n\n新增条款。到2025年新增湿地公园3个。\n", encoding="utf-8")
+    again = build(corpus, index, HashEncoder(dim=32))  # same name, another width: the vectors cannot mix
+    assert again.embedded == again.chunks and again.reused == 0
+    assert KnowledgeBase.open(index, encoder=HashEncoder(dim=32)).data.dense.dim == 32
 
 
 def test_same_plan_twice_is_indexed_once(corpus: Path, tmp_path: Path):
@@ -120,8 +159,35 @@ def test_load_checks_the_manifest(corpus: Path, tmp_path: Path):
     (index / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(IndexMismatch, match="format 99"):
         KnowledgeBase.open(index)
-    manifest["format"] = 1
+    manifest["format"] = FORMAT_VERSION
     (index / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     (index / "dense.faiss").unlink()
-    with pytest.raises(IndexMismatch, match="dense.faiss"):
+    with pytest.raises(IndexDamaged, match="dense.faiss"):
+        KnowledgeBase.open(index)
+
+
+def test_manifest_and_loaded_index_are_typed(corpus: Path, tmp_path: Path):
+    index = tmp_path / "index"
+    report = build(corpus, index)
+    manifest = KnowledgeBase.manifest(index)
+    assert isinstance(manifest, Manifest)
+    assert [d.name for d in manifest.documents] == ["mini_plan"]
+    assert manifest.counts.chunks == report.chunks and manifest.counts.leaves == report.leaves
+    assert manifest.model.to_spec() == HashEncoder().spec
+    kb = KnowledgeBase.open(index, encoder=HashEncoder())
+    assert kb.data.manifest == manifest
+    assert len(kb.data.dense) == report.chunks and len(kb.data.lexical) == report.leaves
+    assert kb.documents == ["mini_plan"]
+
+
+def test_files_that_disagree_are_damage(corpus: Path, tmp_path: Path):
+    index = tmp_path / "index"
+    build(corpus, index)
+    with open(index / "chunks.jsonl", encoding="utf-8") as f:
+        lines = f.readlines()
+    (index / "chunks.jsonl").write_text("".join(lines[:-1]), encoding="utf-8")
+    with pytest.raises(IndexDamaged, match="disagree"):
+        KnowledgeBase.open(index)
+    (index / "chunks.jsonl").write_text("not json\n", encoding="utf-8")
+    with pytest.raises(IndexDamaged, match="damaged"):
         KnowledgeBase.open(index)

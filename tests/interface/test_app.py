@@ -1,15 +1,18 @@
 """The web app's handlers, called directly on a fake-encoder index of the Bazhong plan (no browser).
 
-Each handler is a plain function of the KnowledgeBase and the form's values, so
-what a user sees (the answer card, the register, the locator, the quiz file)
-is checked here in milliseconds; tests/test_browser.py checks the wiring.
+Each handler is a plain function of the KnowledgeBase and the form's values (one
+module per tab under kb/interfaces/web/tabs), so what a user sees (the answer card,
+the register, the locator, the quiz file) is checked here in milliseconds;
+test_browser.py checks the wiring and test_views.py the renderers alone.
 """
 
 from __future__ import annotations
 
 import csv
-import os
 import re
+import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 import gradio as gr
@@ -17,8 +20,12 @@ import pytest
 from support.fakes import HashEncoder
 from support.paths import ROOT
 
-from kb.interfaces.web import app
-from kb.interfaces.web.app import ALL_CHAPTERS, ALL_DOCS, chat_turn
+from kb.interfaces.web import app, views
+from kb.interfaces.web.downloads import Downloads
+from kb.interfaces.web.examples import curated, derived, examples_for
+from kb.interfaces.web.tabs import chat, common, locate, outline, quiz, register
+from kb.interfaces.web.tabs.chat import chat_turn
+from kb.interfaces.web.tabs.common import ALL_CHAPTERS, ALL_DOCS
 from kb.tools.register import HEADERS_ZH
 
 OWNER_Q = "哪个部门负责环境应急联动？"
@@ -33,6 +40,14 @@ def assistant(history: list) -> str:
 # ------------------------------------------------------------------- the app
 
 
+@pytest.fixture()
+def downloads():
+    """A download folder of the test's own, removed afterwards."""
+    d = Downloads()
+    yield d
+    d.close()
+
+
 def test_create_app_has_the_five_tabs_and_serves_sessions_concurrently(plan_kb):
     demo = app.create_app(plan_kb)
     assert isinstance(demo, gr.Blocks)
@@ -40,13 +55,90 @@ def test_create_app_has_the_five_tabs_and_serves_sessions_concurrently(plan_kb):
     assert tabs == ["问答", "大纲", "指标清单", "条款定位", "出题"]
     assert demo._queue.default_concurrency_limit > 1
     assert demo.analytics_enabled is False
-    assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
+
+
+def test_importing_the_web_package_neither_imports_gradio_nor_touches_the_environment():
+    code = ("import os, sys; before = dict(os.environ); import kb.interfaces.web as w; "
+            "assert callable(w.create_app) and callable(w.serve) and callable(w.open_or_build); "
+            "assert 'gradio' not in sys.modules, 'gradio imported'; "
+            "assert dict(os.environ) == before, 'environment changed'; "
+            "assert not [m for m in sys.modules if m.startswith('kb.interfaces.cli')], 'the CLI imported'")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def test_each_app_has_its_own_download_folder_removed_with_it(plan_kb):
+    first, second = app.create_app(plan_kb), app.create_app(plan_kb)
+    folders = [first.kb_downloads.folder, second.kb_downloads.folder]
+    assert folders[0] != folders[1] and all(f.is_dir() for f in folders)
+    assert [p.name for p in folders[0].rglob("*.xlsx")] == ["承诺清单.xlsx"]  # the register tab's first offer
+    first.kb_downloads.close()
+    assert not folders[0].exists() and folders[1].is_dir()
+
+
+def test_a_download_folder_does_not_outlive_the_process(tmp_path):
+    code = ("from kb.interfaces.web.downloads import Downloads; d = Downloads(); "
+            "d.file('t.csv', ('k',), lambda p: p.write_text('x')); print(d.folder)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    folder = Path(result.stdout.strip())
+    assert folder.name.startswith("kb-app-") and not folder.exists()
+
+
+def test_downloads_keep_one_file_per_request_and_drop_the_oldest(downloads):
+    writes = []
+
+    def write(path: Path) -> None:
+        writes.append(path)
+        path.write_text(str(len(writes)))
+
+    limited = Downloads(limit=2)
+    try:
+        a = limited.file("a.csv", ("a",), write)
+        assert limited.file("a.csv", ("a",), write) == a and len(writes) == 1
+        b = limited.file("b.csv", ("b",), write)
+        limited.file("c.csv", ("c",), write)
+        assert not Path(a).exists() and Path(b).exists() and len(limited) == 2
+        assert sorted(p.name for p in limited.folder.rglob("*") if p.is_file()) == ["b.csv", "c.csv"]
+    finally:
+        limited.close()
+
+    def fail(path: Path) -> None:
+        path.write_text("half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        downloads.file("x.csv", ("x",), fail)
+    assert not [p for p in downloads.folder.rglob("*") if p.is_file()]  # nothing half-written is left
+
+
+def test_the_stylesheet_is_package_data(plan_kb):
+    css = app.stylesheet()
+    assert ".answer-card" in css and "mark {" in css
 
 
 def test_header_names_the_plan_and_counts(plan_kb):
     head = app.header_html(plan_kb)
     assert "《巴中市十四五生态环境保护规划》知识库" in head
     assert f"{len(plan_kb.targets())} 项量化承诺" in head
+
+
+def test_examples_of_a_known_plan_are_its_curated_ones(plan_kb):
+    examples = examples_for(plan_kb)
+    assert examples == curated()["巴中市十四五生态环境保护规划"]
+    assert examples.questions[0] == OWNER_Q and len(examples.questions) == 4
+    for phrase in examples.phrases:  # verbatim: each is found exactly
+        assert locate.locate_html(plan_kb, phrase).count("原文一致") >= 1
+
+
+def test_examples_of_any_other_plan_come_from_its_own_text(plan_kb):
+    examples = derived(plan_kb)
+    assert len(examples.questions) == 4 and len(set(examples.questions)) == 4
+    assert all(q.endswith("？") for q in examples.questions)
+    metrics = {c.metric for c in plan_kb.targets()}
+    assert any(q.removesuffix("要达到多少？").rstrip("0123456789年") in metrics for q in examples.questions)
+    for phrase in examples.phrases:
+        assert "原文一致" in locate.locate_html(plan_kb, phrase)
 
 
 # ---------------------------------------------------------------------- chat
@@ -81,7 +173,7 @@ def test_follow_up_passes_the_earlier_question_as_history(plan_kb, monkeypatch):
     assert seen[1][0] == "那到什么时候完成？" and "秸秆" in seen[1][1][-1]
     assert "秸秆" in asked[-1]  # what was searched: the follow-up with its topic, kept for the next turn
     expected = ask("那到什么时候完成？", history=list(seen[1][1]))
-    assert assistant(history) == app.answer_html(expected)
+    assert assistant(history) == views.answer_html(expected, mark=plan_kb.mark)
     assert [m["role"] for m in history] == ["user", "assistant", "user", "assistant"]
 
 
@@ -101,7 +193,7 @@ def test_indicator_row_is_shown_when_the_question_names_an_indicator(plan_kb):
 
 def test_example_card_in_the_empty_chat_asks_its_question(plan_kb):
     event = gr.SelectData(None, {"index": 0, "value": {"text": OWNER_Q}})
-    history, asked, _ = app.example_turn(plan_kb, [], [], ALL_DOCS, ALL_CHAPTERS, event)
+    history, asked, _ = chat.example_turn(plan_kb, [], [], ALL_DOCS, ALL_CHAPTERS, event)
     assert history[0]["content"] == OWNER_Q and "生态环境部门" in assistant(history)
 
 
@@ -148,35 +240,35 @@ def test_chapter_filter_reaches_the_search(plan_kb, monkeypatch):
 
 
 def test_chapter_choices_come_from_the_index(plan_kb):
-    choices = app.chapter_choices(plan_kb)
+    choices = common.chapter_choices(plan_kb)
     assert choices[0] == (ALL_CHAPTERS, ALL_CHAPTERS)
     assert choices[1] == ("第一章 环境基础与形势", "1") and len(choices) == 1 + len(plan_kb.chapters())
-    assert app.chapter_filter(ALL_CHAPTERS) is None and app.chapter_filter("12") == 12
-    assert app.doc_filter(ALL_DOCS) is None
+    assert common.chapter_filter(ALL_CHAPTERS) is None and common.chapter_filter("12") == 12
+    assert common.doc_filter(ALL_DOCS) is None
 
 
 def test_marked_escapes_plan_text_and_marks_terms():
-    assert app.marked("<b>【污水】【处理】</b>\n下") == "&lt;b&gt;<mark>污水处理</mark>&lt;/b&gt;<br>下"
+    assert views.marked("<b>【污水】【处理】</b>\n下") == "&lt;b&gt;<mark>污水处理</mark>&lt;/b&gt;<br>下"
 
 
 # ------------------------------------------------------------------- outline
 
 
 def test_outline_walks_chapter_section_clause_and_shows_siblings(plan_kb):
-    tops = dict((v, k) for k, v in app.outline_tops(plan_kb))
+    tops = dict((v, k) for k, v in outline.outline_tops(plan_kb))
     assert tops["ch5"].startswith("第五章") and tops["foreword"] == "前言"
-    parts = dict((v, k) for k, v in app.outline_parts(plan_kb, "ch5"))
+    parts = dict((v, k) for k, v in outline.outline_parts(plan_kb, "ch5"))
     assert parts["ch5.s3"] == "第三节 强化面源污染治理"
-    leaves = dict((k, v) for k, v in app.outline_leaves(plan_kb, "ch5.s3"))
+    leaves = dict((k, v) for k, v in outline.outline_leaves(plan_kb, "ch5.s3"))
     leaf = leaves["加强农业面源污染控制"]
-    html = app.outline_context(plan_kb, leaf)
+    html = outline.outline_context(plan_kb, leaf)
     assert html.count('<details class="clause') == len(leaves)
     assert re.search(r'<details class="clause current" open><summary>\d+\. 加强农业面源污染控制', html)
     assert "当前条款：" in html and "p.33" in html and "从源头上杜绝秸秆焚烧现象" in html
 
 
 def test_outline_pick_top_cascades_to_the_first_clause(plan_kb):
-    part, leaf, html = app.outline_pick_top(plan_kb, ALL_DOCS, "ch5")
+    part, leaf, html = outline.outline_pick_top(plan_kb, ALL_DOCS, "ch5")
     assert part["value"] == part["choices"][0][1]
     assert leaf["value"] and "current" in html
 
@@ -185,9 +277,9 @@ def test_outline_pick_top_cascades_to_the_first_clause(plan_kb):
 
 
 def test_register_table_has_every_commitment_with_chinese_headers(plan_kb):
-    frame, summary = app.register_view(plan_kb, ALL_DOCS, ALL_CHAPTERS, "")
+    frame, summary = register.register_view(plan_kb, ALL_DOCS, ALL_CHAPTERS, "")
     assert len(frame) == len(plan_kb.targets())
-    assert list(frame.columns) == [HEADERS_ZH[k] for k in app.TABLE_KEYS]
+    assert list(frame.columns) == [HEADERS_ZH[k] for k in register.TABLE_KEYS]
     assert set(frame["来源"]) == {"指标表", "条款"}
     assert not frame["出处"].str.startswith("巴中市").any()  # one plan: its name is not repeated in every cell
     row = frame[frame["编号"] == "box1.r23#1"].iloc[0]
@@ -196,80 +288,112 @@ def test_register_table_has_every_commitment_with_chinese_headers(plan_kb):
 
 
 def test_register_filters_by_chapter_and_text(plan_kb):
-    frame, _ = app.register_view(plan_kb, ALL_DOCS, "6", "")
+    frame, _ = register.register_view(plan_kb, ALL_DOCS, "6", "")
     assert len(frame) == len(plan_kb.targets(chapter=6)) > 0
-    frame, _ = app.register_view(plan_kb, ALL_DOCS, ALL_CHAPTERS, "污水 2025")
+    frame, _ = register.register_view(plan_kb, ALL_DOCS, ALL_CHAPTERS, "污水 2025")
     assert 0 < len(frame) < len(plan_kb.targets())
     assert all("污水" in " ".join(map(str, row)) for row in frame.itertuples())
 
 
-def test_register_downloads_open_in_excel(plan_kb):
+def test_register_downloads_open_in_excel(plan_kb, downloads):
     from openpyxl import load_workbook
 
-    xlsx = Path(app.register_export(plan_kb, ALL_DOCS, ALL_CHAPTERS, "", "xlsx"))
+    xlsx = Path(register.register_export(plan_kb, downloads, ALL_DOCS, ALL_CHAPTERS, "", "xlsx"))
     sheet = load_workbook(xlsx).active
     assert sheet.max_row == len(plan_kb.targets()) + 1 and sheet["B1"].value == "指标/事项"
-    path = Path(app.register_export(plan_kb, ALL_DOCS, "6", "", "csv"))
+    path = Path(register.register_export(plan_kb, downloads, ALL_DOCS, "6", "", "csv"))
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads it as UTF-8
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
     assert len(rows) == len(plan_kb.targets(chapter=6)) + 1
 
 
-def test_a_download_is_written_once_per_distinct_request(plan_kb):
-    first = app.register_export(plan_kb, ALL_DOCS, "6", "污水", "csv")
-    assert app.register_export(plan_kb, ALL_DOCS, "6", " 污水 ", "csv") == first
-    assert app.register_export(plan_kb, ALL_DOCS, "7", "污水", "csv") != first
+def test_a_download_is_written_once_per_distinct_request(plan_kb, downloads):
+    first = register.register_export(plan_kb, downloads, ALL_DOCS, "6", "污水", "csv")
+    assert register.register_export(plan_kb, downloads, ALL_DOCS, "6", " 污水 ", "csv") == first
+    assert register.register_export(plan_kb, downloads, ALL_DOCS, "7", "污水", "csv") != first
     assert not [p for p in Path(first).parent.iterdir() if p.name.startswith(".")]  # no half-written leftovers
 
 
+@pytest.fixture(scope="module")
+def three_plans(tmp_path_factory):
+    """Three small plans in one index; two of them share node ids such as ch1.s1.c1."""
+    from support.paths import DATA
+
+    from kb.knowledge import KnowledgeBase
+
+    folder = tmp_path_factory.mktemp("three-plans") / "index"
+    files = [DATA / "small_plan.txt", DATA / "mini_plan.txt", DATA / "hanzi_opinion.txt"]
+    KnowledgeBase.build(files, folder, encoder=HashEncoder(), progress=False)
+    return KnowledgeBase.open(folder, encoder=HashEncoder())
+
+
+def test_register_cites_the_node_of_each_row_in_its_own_plan(three_plans):
+    rows, commitments, _ = register.register_entries(three_plans)
+    assert [r["node_id"] for r in rows] == [c.node_id for c in commitments]
+    shared = {c.node_id for c in commitments if c.doc == "small_plan"} & {
+        c.node_id for c in commitments if c.doc == "mini_plan"}
+    assert shared  # the same id in two plans: the id alone cannot find the node
+    frame, _ = register.register_view(three_plans, ALL_DOCS, ALL_CHAPTERS, "")
+    for cite, c in zip(frame["出处"], commitments, strict=True):
+        node = three_plans.node(c.node_id, c.doc)
+        assert cite.startswith(f"{c.doc} › ") and f"「{node.title}」" in cite
+
+
+def test_a_plan_without_pages_still_gets_its_table_and_app(three_plans):
+    frame, _ = register.register_view(three_plans, ALL_DOCS, ALL_CHAPTERS, "")
+    assert frame["页码"].isna().any() and not frame["页码"].dropna().empty
+    assert isinstance(app.create_app(three_plans), gr.Blocks)
+
+
 def test_chart_compares_numeric_baselines_with_targets(plan_kb):
-    data = app.indicator_chart_data(plan_kb)
+    data = register.indicator_chart_data(plan_kb)
     sewage = data[data["指标名称"] == "城镇污水处理率"]
     assert list(sewage["类别"]) == ["2020年基准值", "2025年目标"] and list(sewage["数值"]) == [95.92, 96.0]
     assert "地级及以上城市空气质量优良天数比率" not in set(data["指标名称"])  # target 完成省考核目标: no number
     assert data["指标"].is_unique  # one bar each: NativePlot would stack bars sharing an x value
+    assert register.chart_title(data) == "2020年基准值与2025年目标"
 
 
 # -------------------------------------------------------------------- locate
 
 
 def test_locate_marks_the_phrase_in_its_clause(plan_kb):
-    html = app.locate_html(plan_kb, "从源头上杜绝秸秆焚烧现象")
+    html = locate.locate_html(plan_kb, "从源头上杜绝秸秆焚烧现象")
     assert "找到 1 处" in html and "「加强农业面源污染控制」" in html and "p.33" in html
     assert "<mark>从源头上杜绝秸秆焚烧现象</mark>" in html and "原文一致" in html
 
 
 def test_locate_says_not_found_and_asks_for_input(plan_kb):
-    assert "未找到「火星基地建设规划」" in app.locate_html(plan_kb, "火星基地建设规划")
-    assert "请粘贴" in app.locate_html(plan_kb, "  ")
-    assert "太长" in app.locate_html(plan_kb, "环境" * 1500)
+    assert "未找到「火星基地建设规划」" in locate.locate_html(plan_kb, "火星基地建设规划")
+    assert "请粘贴" in locate.locate_html(plan_kb, "  ")
+    assert "太长" in locate.locate_html(plan_kb, "环境" * 1500)
 
 
 # ---------------------------------------------------------------------- quiz
 
 
-def test_quiz_preview_and_word_file(plan_kb):
+def test_quiz_preview_and_word_file(plan_kb, downloads):
     from docx import Document
 
-    html, path = app.quiz_make(plan_kb, ALL_DOCS, "6", 5, ["choice", "fill", "judge"], 0, "docx")
+    html, path = quiz.quiz_make(plan_kb, downloads, ALL_DOCS, "6", 5, ["choice", "fill", "judge"], 0, "docx")
     assert html.count('class="quiz-item"') == 5 and "答案：" in html
     text = "\n".join(p.text for p in Document(path).paragraphs)
     assert "《巴中市十四五生态环境保护规划》知识测验（第6章）" in text and "答案与解析" in text
 
 
-def test_quiz_xlsx_has_one_row_per_question(plan_kb):
+def test_quiz_xlsx_has_one_row_per_question(plan_kb, downloads):
     from openpyxl import load_workbook
 
-    html, path = app.quiz_make(plan_kb, ALL_DOCS, ALL_CHAPTERS, 8, ["fill"], 3, "xlsx")
+    html, path = quiz.quiz_make(plan_kb, downloads, ALL_DOCS, ALL_CHAPTERS, 8, ["fill"], 3, "xlsx")
     sheet = load_workbook(path).active
     assert sheet.max_row == 9 and {c.value for c in sheet["B"][1:]} == {"填空题"}
     assert html.count('class="quiz-item"') == 8
 
 
-def test_quiz_without_types_asks_for_one(plan_kb):
-    html, path = app.quiz_make(plan_kb, ALL_DOCS, ALL_CHAPTERS, 5, [], 0, "docx")
+def test_quiz_without_types_asks_for_one(plan_kb, downloads):
+    html, path = quiz.quiz_make(plan_kb, downloads, ALL_DOCS, ALL_CHAPTERS, 5, [], 0, "docx")
     assert path is None and "至少选择一种题型" in html
-    preview, button = app.quiz_download(plan_kb, ALL_DOCS, ALL_CHAPTERS, 5, [], 0, "docx")
+    preview, button = quiz.quiz_download(plan_kb, downloads, ALL_DOCS, ALL_CHAPTERS, 5, [], 0, "docx")
     assert button["visible"] is False
 
 
@@ -292,13 +416,17 @@ def fake_serving(plan_kb, monkeypatch):
     launched = {}
     monkeypatch.setattr(app, "open_or_build", lambda index, corpus, model=None, echo=print: plan_kb)
     monkeypatch.setattr(app, "quiet_model_loading", lambda: None)
-    monkeypatch.setattr(app, "create_app", lambda kb: "demo")
+    monkeypatch.setattr(app, "create_app", lambda kb, *args, **kwargs: "demo")
     monkeypatch.setattr(app, "launch", lambda demo, host, port, **kw: launched.update(demo=demo, host=host, port=port))
     return launched
 
 
-def test_app_py_serves_on_loopback_by_default(fake_serving):
-    app.main(["--index", "nowhere"])
+def test_app_py_serves_on_loopback_by_default(fake_serving, monkeypatch):
+    """The repo's app.py is `kb serve`: same options, loopback unless told otherwise."""
+    monkeypatch.setattr(sys, "argv", ["app.py", "--index", "nowhere"])
+    with pytest.raises(SystemExit) as done:
+        runpy.run_path(str(ROOT / "app.py"), run_name="__main__")
+    assert done.value.code == 0
     assert fake_serving == {"demo": "demo", "host": "127.0.0.1", "port": 7860}
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from support.paths import ROOT
 
-from kb.interfaces.web.app import cite_path, create_app, launch
+from kb.interfaces.web.app import create_app, launch
+from kb.interfaces.web.views import cite_path
 
 pytestmark = [
     pytest.mark.browser,

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from support.fakes import HashEncoder
 from support.paths import ROOT
 
-from kb.interfaces.cli.main import cli
+from kb.interfaces.cli import cli
 from kb.knowledge import KnowledgeBase
 from kb.tools.register import HEADERS_ZH, ROW_KEYS, Commitment
 
@@ -254,6 +254,20 @@ def test_locate_human(index):
     assert result.stdout.count("[") >= 2 and "原文一致" in result.stdout
     assert "【秸秆综合利用率不低于 92%】" in result.stdout
     assert "第五章" in result.stdout and "p.33" in result.stdout
+
+
+def test_locate_on_a_terminal_colours_the_match(index, monkeypatch):
+    from kb.interfaces.cli import render
+
+    monkeypatch.setattr(render, "_is_terminal", lambda: True)
+    result = run(index, "locate", "秸秆综合利用率不低于92%", "-n", "1")
+    assert "\x1b[1;31m秸秆综合利用率不低于 92%\x1b[0m" in result.stdout and "【" not in result.stdout
+
+
+def test_locate_doc_narrows_and_names_must_match(index):
+    assert json.loads(run(index, "locate", "秸秆综合利用率不低于92%", "--doc", "巴中", "--json").stdout)
+    bad = run(index, "locate", "秸秆综合利用率不低于92%", "--doc", "成都")
+    assert bad.exit_code == 1 and "no document matches" in bad.stderr
 
 
 def test_locate_empty_phrase_is_a_user_error(index):

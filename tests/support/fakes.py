@@ -4,28 +4,26 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class FakeSpec:
-    name: str = "fake-bigram-hash"
-    path: str = "fake"
-    query_prompt: str = ""
-    passage_prompt: str = ""
+from kb.embed.base import Encoder, Kind, ModelSpec
 
 
-class HashEncoder:
+class HashEncoder(Encoder):
     """Character-bigram hashing into a small dense space: similar strings get similar vectors."""
 
     def __init__(self, dim: int = 64, name: str = "fake-bigram-hash"):
-        self.dim = dim
-        self.spec = FakeSpec(name=name)
+        self._dim = dim
+        self.spec = ModelSpec(name=name, path="fake")
         self.calls: list[int] = []
 
-    def encode(self, texts: Sequence[str], kind: str) -> np.ndarray:
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def encode(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        self.spec.prompt(kind)  # rejects a kind other than "query" or "passage", like the real ones
         self.calls.append(len(texts))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, t in enumerate(texts):

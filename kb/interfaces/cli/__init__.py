@@ -1,5 +1,5 @@
-"""The `kb` command line."""
+"""The `kb` command line: one group of verbs over one KnowledgeBase, one output path (render)."""
 
-from kb.interfaces.cli.main import cli, main
+from kb.interfaces.cli.group import cli, main
 
 __all__ = ["cli", "main"]

@@ -1,0 +1,44 @@
+"""LexicalBackend: BM25 that saves itself as plain arrays and JSON and loads back identically."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kb.errors import IndexDamaged
+from kb.index.backend import Backend
+from kb.index.lexical import LexicalBackend
+
+TEXTS = ["城镇 污水 处理 率 达到 95%", "秸秆 露天 焚烧 管控", "污水 管网 建设", "湿地 公园 建设"]
+
+
+def split(text: str) -> list[str]:
+    """A whitespace tokenizer, so the test is about storage rather than jieba."""
+    return text.split()
+
+
+def test_save_and_load_round_trip(tmp_path: Path):
+    built = LexicalBackend.build(TEXTS, split, k1=1.2, b=0.3)
+    assert isinstance(built, Backend) and len(built) == 4
+    assert dict(built.settings())["b"] == 0.3 and dict(built.settings())["method"] == "lucene"
+    built.save(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == list(LexicalBackend.files)
+    assert not any(p.suffix in (".pkl", ".pickle") for p in tmp_path.rglob("*"))
+    loaded = LexicalBackend.load(tmp_path, split)
+    assert len(loaded) == 4 and loaded.vocabulary() == built.vocabulary()
+    for query in ("污水 建设", "秸秆", "不存在"):
+        np.testing.assert_allclose(loaded.scores(query), built.scores(query))
+    assert int(np.argmax(loaded.scores("污水 处理"))) == 0
+    assert loaded.scores("不存在").tolist() == [0.0] * 4
+    assert loaded.idf()["污水"] < loaded.idf()["秸秆"]  # rarer words weigh more
+    assert dict(loaded.settings()) == dict(built.settings())
+
+
+def test_missing_or_foreign_bm25_is_damage(tmp_path: Path):
+    with pytest.raises(IndexDamaged, match="bm25"):
+        LexicalBackend.load(tmp_path, split)
+    LexicalBackend.build(TEXTS, split).save(tmp_path)
+    params = tmp_path / "bm25" / "params.index.json"
+    params.write_text(params.read_text(encoding="utf-8").replace('"lucene"', '"atire"'), encoding="utf-8")
+    with pytest.raises(IndexDamaged, match="atire"):
+        LexicalBackend.load(tmp_path, split)
