@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from kb.ingest.loaders import Line
+from kb.ingest.lines import Line
 from kb.text.patterns import heading_family
 
 _FRONT = re.compile(r"^---\s*$")
