@@ -138,8 +138,8 @@ class KnowledgeBase:
     # ------------------------------------------------------------ search
 
     def search(self, query: str, k: int = 5, doc: str | None = None, chapter: int | None = None) -> list[Hit]:
-        """The k clauses that best answer the query, best first."""
-        return self.searcher.search(query, k=k, doc=doc, chapter=chapter)
+        """The k clauses that best answer the query, best first (``doc`` as :meth:`resolve_doc` reads it)."""
+        return self.searcher.search(query, k=k, doc=self.resolve_doc(doc), chapter=chapter)
 
     def evidence(self, query: str, hits: list[Hit]):
         """How strongly the corpus answers the query (see kb.query.search.Evidence)."""

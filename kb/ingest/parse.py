@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,8 +12,18 @@ from kb.ingest.clean import to_blocks
 from kb.ingest.loaders import IngestError, RawDocument, discover, load
 from kb.ingest.segment import segment, with_pages
 from kb.ingest.tables import rebuild_flat_tables
+from kb.text.chars import HAN
 
 log = logging.getLogger(__name__)
+
+#: Below this share of Chinese characters a file is not a Chinese document (a README, a data file).
+MIN_CHINESE_SHARE = 0.25
+
+
+def chinese_share(text: str) -> float:
+    """The share of ideographs among the non-space characters of ``text``."""
+    chars = re.sub(r"\s+", "", text)
+    return len(re.findall(f"[{HAN}]", chars)) / len(chars) if chars else 0.0
 
 
 def parse_raw(raw: RawDocument) -> Document:
@@ -27,6 +38,10 @@ def parse_raw(raw: RawDocument) -> Document:
         warnings.append(f"{raw.path}: no heading structure recognised; indexed as {len(nodes)} flat paragraphs")
     if not any(n.text for n in nodes):
         raise IngestError(raw.path, "no text could be recovered from the file")
+    share = chinese_share("".join(n.text for n in nodes))
+    if share < MIN_CHINESE_SHARE:
+        raise IngestError(raw.path, f"this does not read as a Chinese document ({share:.0%} of its characters are "
+                                    "Chinese); kb indexes Chinese plans and regulations, so it was skipped")
     return Document(raw.name, str(raw.path), raw.sha256, tuple(nodes), scheme, tuple(warnings))
 
 

@@ -440,6 +440,7 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
     scheme = detect_scheme(blocks)
     families = heading_families(blocks) if scheme != "flat" else set()
     bld = _Builder(doc, scheme, families)
+    captioned = False  # the last block opened an annex that has no caption yet
     for b in blocks:
         if b.rows is not None:
             bld.table(b)
@@ -447,6 +448,13 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
         if not squash(b.text):
             continue
         h = classify(b)
+        if captioned and h is None and bld.container is not None and _caption(b.text):
+            # 附表2 / “十四五”重点安排表: a bare annex heading takes its caption as its title.
+            bld.container.title = f"{bld.container.title} {tidy(b.text)}"
+            bld.container.path = (bld.container.title,)
+            captioned = False
+            continue
+        captioned = False
         if h is not None and h.family.startswith("md") and not any(n.kind != "preamble" for n in bld.nodes):
             h = None  # the document's own title, above its first heading: preamble
         if h is None or h.form == "text" and h.family not in ("tiao",):
@@ -455,6 +463,8 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
             bld.open_container("foreword", "前言", b)
         elif h.family == "annex":
             bld.open_container("annex", h.title, b, h.num)
+            captioned = not RE_ANNEX.match(squash(b.text)).group(3)
+            continue
         elif h.family == "box":
             bld.open_box(h.num, h.title, b)
         elif h.family == "tiao" and scheme == "article":
@@ -480,6 +490,11 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
         else:
             _text(bld, b, h)
     return [_freeze(o, doc) for o in bld.nodes], scheme
+
+
+def _caption(text: str) -> bool:
+    t = squash(text)
+    return 0 < len(t) <= HEADING_MAX and not _SENTENCE_END.search(t)
 
 
 def _text(bld: _Builder, b: Block, h: _Head | None) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -12,6 +12,7 @@ from kb.embed.base import Encoder
 from kb.errors import QueryError
 from kb.index.store import IndexData
 from kb.query.fusion import top, weighted
+from kb.text.questions import locate_level
 from kb.text.tokenize import STOPWORDS, normalize_query
 
 #: Longest question accepted; longer text is almost certainly a paste, not a question.
@@ -169,12 +170,39 @@ class Searcher:
         if allowed is not None:
             fused = {i: s for i, s in fused.items() if i in allowed}
         terms = self.query_terms(q)
-        hits = []
-        for rank, (i, score) in enumerate(top(fused, k), start=1):
+        level = locate_level(q)
+        hits: list[Hit] = []
+        seen: set[tuple[str, str]] = set()
+        for i, score in top(fused, k * 3 if level else k):
             node = self.data.leaves[i]
+            if level:
+                node = self._holder(node, level)
+                if (node.doc, node.id) in seen:
+                    continue
+                seen.add((node.doc, node.id))
             matched = tuple(t for t in terms if t in node.text)
-            hits.append(Hit(rank, score, node, matched, lex.get(i, 0.0), den.get(i, 0.0)))
+            hits.append(Hit(len(hits) + 1, score, node, matched, lex.get(i, 0.0), den.get(i, 0.0)))
+            if len(hits) == k:
+                break
         return hits
+
+    def _holder(self, leaf: Node, level: str) -> Node:
+        """For a "which chapter / box / part" question: the heading at that level that holds the leaf,
+        shown with the leaf below its title; the leaf itself when it has no such heading."""
+        chain: list[Node] = []
+        parent = leaf.parent
+        while parent is not None and (node := self.data.by_key.get((leaf.doc, parent))) is not None:
+            chain.append(node)
+            parent = node.parent
+        chain = [n for n in chain if n.kind != "preamble"]
+        if level == "top":
+            found = chain[-1] if chain else None
+        else:
+            kinds = {"section": ("section", "subsection")}.get(level, (level,))
+            found = next((n for n in chain if n.kind in kinds), None)
+        if found is None:
+            return leaf
+        return replace(found, text=f"{found.title}\n{leaf.text}")
 
     def query_terms(self, q: str) -> list[str]:
         """The query's content words, longest first, for marking matches."""
@@ -186,7 +214,7 @@ class Searcher:
             return None
         out = set()
         for i, n in enumerate(self.data.leaves):
-            if doc is not None and doc not in n.doc:
+            if doc is not None and n.doc != doc:
                 continue
             if chapter is not None and n.chapter != chapter:
                 continue

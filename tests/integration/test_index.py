@@ -12,7 +12,7 @@ from support.fakes import HashEncoder
 from support.paths import DATA
 
 from kb.embed import Encoder, LazyEncoder
-from kb.errors import IndexDamaged, IndexMismatch, IndexMissing, QueryError
+from kb.errors import IndexDamaged, IndexMismatch, IndexMissing, KBError, QueryError
 from kb.index.manifest import FORMAT_VERSION, Manifest
 from kb.knowledge import KnowledgeBase
 
@@ -71,7 +71,10 @@ def test_filters_by_chapter_and_doc(corpus: Path, tmp_path: Path):
     build(corpus, index)
     kb = KnowledgeBase.open(index, encoder=HashEncoder())
     assert all(h.node.chapter == 1 for h in kb.search("污水处理率", k=5, chapter=1))
-    assert kb.search("污水", doc="no-such-doc") == []
+    with pytest.raises(KBError, match="no document matches 'no-such-doc'"):
+        kb.search("污水", doc="no-such-doc")
+    name = kb.documents[0]
+    assert {h.node.doc for h in kb.search("污水", doc=name[:3])} == {name}, "a unique part of a name will do"
     with pytest.raises(QueryError):
         kb.search("  ？ ")
     with pytest.raises(QueryError):
@@ -191,3 +194,17 @@ def test_files_that_disagree_are_damage(corpus: Path, tmp_path: Path):
     (index / "chunks.jsonl").write_text("not json\n", encoding="utf-8")
     with pytest.raises(IndexDamaged, match="damaged"):
         KnowledgeBase.open(index)
+
+
+def test_where_questions_get_the_heading_that_holds_the_passage(tmp_path: Path):
+    index = tmp_path / "index"
+    KnowledgeBase.build(DATA / "small_plan.txt", index, encoder=HashEncoder(), progress=False)
+    kb = KnowledgeBase.open(index, encoder=HashEncoder())
+    box = kb.search("扬尘在线监测点位写在哪个专栏？", k=3)[0]
+    assert box.node.kind == "box" and box.node.title == "专栏二 重点项目"
+    assert box.node.text.startswith("专栏二 重点项目\n") and "扬尘在线监测点位" in box.node.text
+    chapter = kb.search("施工扬尘监管是第几章的内容？", k=3)
+    assert chapter[0].node.kind == "chapter" and chapter[0].node.title == "第二章 重点任务"
+    assert len({(h.node.doc, h.node.id) for h in chapter}) == len(chapter), "one hit per heading"
+    plain = kb.search("施工扬尘监管", k=3)[0]
+    assert plain.node.kind == "clause", "other questions still get the passage itself"

@@ -181,3 +181,25 @@ def test_unrecognised_structure_is_indexed_flat_with_a_warning(tmp_path):
     doc = parse_file(write(tmp_path, "memo.txt", "\n\n".join(paragraphs)))
     assert doc.scheme == "flat" and all(n.kind == "clause" for n in doc.nodes)
     assert any("no heading structure" in w and "memo.txt" in w for w in doc.warnings)
+
+
+def test_a_bare_annex_heading_takes_its_caption(tmp_path):
+    doc = parse_file(write(tmp_path, "annex.txt", "\n".join([
+        "一、任务", "开展工作。", "附表2", "重点任务分工表", "任务编号", "工作任务", "牵头部门", "1", "建设绿道",
+        "市绿化市容局", "2", "建设公园", "市规划资源局",
+    ])))
+    annex = next(n for n in doc.nodes if n.kind == "annex")
+    assert annex.title == "附表2 重点任务分工表"
+    rows = [n for n in doc.nodes if n.kind == "row"]
+    assert [n.parent for n in rows] == [annex.id, annex.id]
+    assert rows[1].owners == (("市规划资源局", "lead"),), "an owner column assigns the row"
+
+
+def test_a_file_that_is_not_chinese_is_skipped_with_its_reason(tmp_path):
+    from kb.ingest.parse import parse_paths
+
+    write(tmp_path, "README.md", "# Notes\n\nThis folder holds the plans we index, one file each.\n" * 5)
+    write(tmp_path, "plan.txt", "一、目标\n到2025年，森林覆盖率达到20%。\n二、任务\n开展造林。\n")
+    docs, errors = parse_paths([tmp_path])
+    assert [d.name for d in docs] == ["plan"]
+    assert len(errors) == 1 and "README.md" in str(errors[0]) and "not read as a Chinese document" in str(errors[0])

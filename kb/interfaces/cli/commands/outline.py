@@ -16,8 +16,8 @@ from kb.text.display import strip_controls
 
 #: The kinds each --depth shows.
 DEPTHS = {
-    "chapter": ("chapter", "foreword", "preamble"),
-    "section": ("chapter", "section", "box", "foreword", "preamble"),
+    "chapter": ("part", "chapter", "foreword", "preamble", "annex"),
+    "section": ("part", "chapter", "section", "subsection", "box", "foreword", "preamble", "annex"),
     "all": KINDS,
 }
 #: Node fields in `kb outline --json`.
@@ -41,7 +41,7 @@ def outline(paths: tuple[Path, ...], corpus: Path | None, depth: str, as_json: b
     for e in errors:
         click.echo(f"kb: skipped {e}", err=True)
     if not docs:
-        raise UserError("nothing to outline: no readable .txt or .pdf files" + (f" in {corpus}" if not paths else ""))
+        raise UserError("nothing to outline: no readable documents" + (f" in {corpus}" if not paths else ""))
     data = [{k: getattr(n, k) for k in JSON_KEYS} for d in docs for n in d.nodes]
     render(View(data, text=lambda color: "\n".join(outline_text(d, depth) for d in docs)),
            JSON if as_json else TEXT)
@@ -64,12 +64,12 @@ def outline_text(d: Document, depth: str) -> str:
 def _plural(kind: str, n: int) -> str:
     if n == 1:
         return kind
-    return kind + ("es" if kind == "box" else "s")
+    return kind + ("es" if kind.endswith(("x", "s")) else "s")
 
 
 def _label(n: Node) -> str:
     page = f"  {n.pages}" if n.page else ""
     title = strip_controls(n.title)
-    if n.kind in ("chapter", "section", "box", "foreword"):
-        return click.style(title, bold=n.kind == "chapter") + page
+    if n.kind in ("part", "chapter", "section", "subsection", "box", "foreword", "annex"):
+        return click.style(title, bold=n.kind in ("part", "chapter")) + page
     return f"{n.id.rsplit('.', 1)[-1]} 「{title}」{page}"

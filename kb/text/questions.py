@@ -1,0 +1,34 @@
+"""What a question asks for, read from its wording: a rule of Chinese questions, kept once.
+
+Only intents that change what is returned live here: "where in the document" questions
+(是第几章？ 在哪个专栏？ 哪一部分？) want the heading that holds the passage.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: (level, cue) in the order they are tried: the more specific containers first.
+_LEVEL_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (level, re.compile(cue))
+    for level, cue in (
+        ("box", r"(?:哪|那)(?:一|个)?个?专栏|什么专栏|专栏几"),
+        ("annex", r"(?:哪|那)(?:一|个|张)?(?:附表|附件|附录)|(?:哪|那)(?:一|个)?张表"),
+        ("part", r"第几篇|(?:哪|那)一?篇"),
+        ("section", r"第几节|(?:哪|那)一?节"),
+        ("chapter", r"第几章|(?:哪|那)一?章"),
+        ("top", r"第几部分|(?:哪|那)(?:一|个)?部分"),
+    )
+)
+
+
+def locate_level(question: str) -> str | None:
+    """The level of heading a "where is it" question asks for, or None.
+
+    ``chapter``, ``section``, ``part``, ``box``, ``annex``, or ``top`` for 哪一部分
+    (the outermost heading, whatever the document calls its first level).
+    """
+    for level, cue in _LEVEL_CUES:
+        if cue.search(question):
+            return level
+    return None
