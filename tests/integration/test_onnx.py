@@ -162,11 +162,19 @@ def test_export_layout_and_record(tiny: Path) -> None:
     assert onnx_path(tiny) == tiny / "onnx" / "model.onnx" and onnx_path(tiny).is_file()
     saved = json.loads((tiny / "onnx" / "kb-export.json").read_text(encoding="utf-8"))
     assert saved == record.to_dict()
-    assert saved["onnx"]["size"] == onnx_path(tiny).stat().st_size
+    assert set(saved["files"]) == {"model.onnx", "model.onnx_data"}  # graph, and weights as external data
+    for name, stamp in saved["files"].items():
+        path = tiny / "onnx" / name
+        assert stamp["size"] == path.stat().st_size > 0
+        assert path.stat().st_mode & 0o044  # readable by others, not mkstemp's 0600
     assert set(saved["sources"]) == {"config.json", "model.safetensors"}
     assert saved["inputs"][:2] == ["input_ids", "attention_mask"] and saved["max_abs_diff"] < 1e-3
     assert check_export(tiny, full=True).ok
-    assert onnx_path(tiny).stat().st_mode & 0o044  # readable by others, not mkstemp's 0600
+    assert sorted(p.name for p in (tiny / "onnx").iterdir()) == [
+        "kb-export.json",
+        "model.onnx",
+        "model.onnx_data",
+    ]
 
 
 def test_missing_export_is_built_on_first_use(tiny: Path) -> None:
@@ -177,6 +185,12 @@ def test_missing_export_is_built_on_first_use(tiny: Path) -> None:
         OnnxEncoder(_spec(tiny), export=False)
     OnnxEncoder(_spec(tiny)).encode(["规划"], "query")
     assert check_export(tiny, full=True).ok
+    data = tiny / "onnx" / "model.onnx_data"
+    data.unlink()  # the graph without its weights
+    check = check_export(tiny)
+    assert check.state == "damaged" and f"{data} does not exist" in check.reason
+    OnnxEncoder(_spec(tiny)).encode(["规划"], "query")
+    assert data.is_file() and check_export(tiny, full=True).ok
 
 
 def _damage(path: Path, *, keep_stat: bool = False) -> None:
@@ -189,12 +203,16 @@ def _damage(path: Path, *, keep_stat: bool = False) -> None:
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
-def test_damaged_export_is_detected_and_rebuilt(tiny: Path, caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize("name", ["model.onnx", "model.onnx_data"])
+def test_damaged_export_is_detected_and_rebuilt(
+    tiny: Path, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
     spec = _spec(tiny)
     before = OnnxEncoder(spec).encode(TEXTS, "query")
-    _damage(onnx_path(tiny))
+    damaged = tiny / "onnx" / name
+    _damage(damaged)
     check = check_export(tiny)
-    assert check.state == "damaged" and "sha256" in check.reason and str(onnx_path(tiny)) in check.reason
+    assert check.state == "damaged" and "sha256" in check.reason and str(damaged) in check.reason
     with pytest.raises(OnnxUnavailable, match="sha256"):
         OnnxEncoder(spec, export=False)
     with caplog.at_level(logging.WARNING, logger="kb.embed.onnx"):
@@ -221,7 +239,7 @@ def test_truncated_export_and_lost_record_are_damaged(tiny: Path) -> None:
     assert check_export(tiny).state == "damaged"
     record.write_text(saved, encoding="utf-8")
     assert check_export(tiny).ok
-    with onnx_path(tiny).open("r+b") as fh:
+    with (tiny / "onnx" / "model.onnx_data").open("r+b") as fh:
         fh.truncate(1000)
     assert check_export(tiny).state == "damaged"
 
@@ -232,7 +250,8 @@ def test_an_unloadable_file_with_a_matching_record_is_rebuilt(tiny: Path) -> Non
 
     record = ensure_onnx(tiny)
     onnx_path(tiny).write_bytes(b"not an onnx model at all")
-    forged = ExportRecord.from_dict({**record.to_dict(), "onnx": FileStamp.of(onnx_path(tiny)).to_dict()})
+    files = {**record.to_dict()["files"], "model.onnx": FileStamp.of(onnx_path(tiny)).to_dict()}
+    forged = ExportRecord.from_dict({**record.to_dict(), "files": files})
     _write_record(tiny, forged)
     assert check_export(tiny, full=True).ok
     OnnxEncoder(_spec(tiny)).encode(["规划"], "query")
@@ -392,7 +411,7 @@ def test_default_model_export_is_rebuilt(default_spec: ModelSpec, tmp_path: Path
     spec = ModelSpec(default_spec.name, str(folder), default_spec.query_prompt, default_spec.passage_prompt)
     first = OnnxEncoder(spec).encode(["巴中市空气质量"], "query")  # missing: exported
     assert check_export(folder, full=True).ok
-    _damage(onnx_path(folder))
+    _damage(folder / "onnx" / "model.onnx_data")
     assert check_export(folder).state == "damaged"
     again = OnnxEncoder(spec).encode(["巴中市空气质量"], "query")
     assert check_export(folder, full=True).ok
