@@ -121,6 +121,10 @@ def _cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
 
 
+def _megabytes(folder: Path, pattern: str) -> float:
+    return sum(p.stat().st_size for p in folder.glob(pattern)) / 1e6
+
+
 def _quantize(source: Path, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -154,9 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         int8_file = Path(tmp.name) / "model_qint8.onnx"
         start = time.perf_counter()
         _quantize(onnx_path(Path(spec.path)), int8_file)
+        fp32_mb = _megabytes(onnx_path(Path(spec.path)).parent, "model.onnx*")
         print(
             f"int8   quantised in {time.perf_counter() - start:.1f} s: "
-            f"{onnx_path(Path(spec.path)).stat().st_size / 1e6:.0f} MB -> {sum(p.stat().st_size for p in int8_file.parent.iterdir()) / 1e6:.0f} MB"
+            f"{fp32_mb:.0f} MB -> {_megabytes(int8_file.parent, '*'):.0f} MB"
         )
 
     print("\ncold start to the first query vector (fresh interpreter, median of runs)")
