@@ -27,6 +27,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -429,6 +430,7 @@ def export_onnx(folder: Path, *, hf_model: Any = None, opset: int = OPSET) -> Ex
     target = onnx_path(folder)
     try:
         target.parent.mkdir(exist_ok=True)
+        _remove_stale_exports(target.parent)
         work = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
     except OSError as exc:
         raise OnnxUnavailable(f"cannot write {target.parent}: {exc}") from None
@@ -491,6 +493,16 @@ def export_onnx(folder: Path, *, hf_model: Any = None, opset: int = OPSET) -> Ex
     _write_record(folder, record)
     log.info("exported %s (max |onnx - torch| = %.2g)", target, diff)
     return record
+
+
+def _remove_stale_exports(onnx_dir: Path, max_age_s: float = 3600.0) -> None:
+    """Delete work folders that a killed export left behind (each as large as the model)."""
+    for stale in onnx_dir.glob(".export-*"):
+        try:
+            if time.time() - stale.stat().st_mtime > max_age_s:
+                shutil.rmtree(stale, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def _vocab_size(hf_model: Any) -> int:

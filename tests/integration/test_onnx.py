@@ -177,6 +177,19 @@ def test_export_layout_and_record(tiny: Path) -> None:
     ]
 
 
+def test_export_reuses_a_loaded_sentence_transformers_model(tiny: Path) -> None:
+    """At build time the model is in memory already: export it without loading it again."""
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(tiny), device="cpu")
+    record = ensure_onnx(tiny, hf_model=model[0].auto_model)
+    assert record.max_abs_diff < 1e-3 and check_export(tiny, full=True).ok
+    assert not model[0].auto_model.training  # left as it was found
+    ours = OnnxEncoder(_spec(tiny), export=False).encode(TEXTS, "passage")
+    theirs = model.encode(TEXTS, prompt="green ", normalize_embeddings=True)
+    assert _cosines(ours, theirs).min() >= 0.999
+
+
 def test_missing_export_is_built_on_first_use(tiny: Path) -> None:
     ensure_onnx(tiny)
     onnx_path(tiny).unlink()
@@ -220,6 +233,17 @@ def test_damaged_export_is_detected_and_rebuilt(
     assert "exporting the model to ONNX again" in caplog.text
     assert check_export(tiny, full=True).ok
     np.testing.assert_allclose(after, before, atol=1e-6)
+
+
+def test_a_killed_export_leaves_nothing_for_long(tiny: Path) -> None:
+    left = tiny / "onnx" / ".export-killed"
+    left.mkdir(parents=True)
+    (left / "traced.onnx").write_bytes(b"half")
+    recent = tiny / "onnx" / ".export-running"
+    recent.mkdir()
+    os.utime(left, (0, 0))  # hours old
+    ensure_onnx(tiny)
+    assert not left.exists() and recent.exists()  # a concurrent export's folder is left alone
 
 
 def test_damage_that_keeps_size_and_mtime_needs_the_full_check(tiny: Path) -> None:
