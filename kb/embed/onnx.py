@@ -26,7 +26,6 @@ import logging
 import os
 import shutil
 import tempfile
-import threading
 import time
 import warnings
 from collections.abc import Sequence
@@ -584,35 +583,26 @@ class OnnxEncoder:
                 ensure_onnx(self.folder)
             model_file = onnx_path(self.folder)
         self.model_file = Path(model_file)
-        # Reading tokenizer.json (17 MB for e5) and loading the ONNX graph both take most of
-        # a second and both run in native code, so they overlap on two cores.
-        loaded: dict[str, Any] = {}
-        loader = threading.Thread(target=self._load_tokenizer, args=(loaded,), daemon=True)
-        loader.start()
         try:
-            self._session = self._open_session(threads, spin, retry=model_file == onnx_path(self.folder))
-        finally:
-            loader.join()
-        if "error" in loaded:
-            raise OnnxUnavailable(f"{self.folder}/tokenizer.json: {loaded['error']}")
-        self._tokenizer: Tokenizer = loaded["tokenizer"]
+            import onnxruntime  # noqa: F401
+        except ImportError:
+            raise OnnxUnavailable("onnxruntime is not installed") from None
+        # tokenizer.json first: building e5's 250k-piece Unigram takes ~1 s and holds the GIL,
+        # so a thread would not overlap it with the (0.3 s, GIL-bound) session set-up anyway.
+        try:
+            self._tokenizer: Tokenizer = _prepare_tokenizer(self.folder / "tokenizer.json", self.pipeline)
+        except Exception as exc:
+            raise OnnxUnavailable(f"{self.folder}/tokenizer.json: {_first_line(exc)}") from None
+        self._session = self._open_session(threads, spin, retry=model_file == onnx_path(self.folder))
         self._inputs = tuple(i.name for i in self._session.get_inputs())
         self._prompt_lengths: dict[str, int] = {}
         self.dim = self._measure_dim()
 
     # -- loading
 
-    def _load_tokenizer(self, out: dict[str, Any]) -> None:
-        try:
-            out["tokenizer"] = _prepare_tokenizer(self.folder / "tokenizer.json", self.pipeline)
-        except Exception as exc:  # reported by __init__ on the caller's thread
-            out["error"] = _first_line(exc)
-
     def _open_session(self, threads: int | None, spin: bool, *, retry: bool) -> onnxruntime.InferenceSession:
-        try:
-            import onnxruntime as ort
-        except ImportError:
-            raise OnnxUnavailable("onnxruntime is not installed") from None
+        import onnxruntime as ort
+
         options = ort.SessionOptions()
         options.log_severity_level = 3
         if threads:
