@@ -8,7 +8,7 @@ Prints figures, asserts nothing:
 * passage throughput (windows/s) over the plan's real index windows;
 * optionally int8 dynamic quantisation: its size, speed and cosine agreement.
 
-    .venv/bin/python bench/encoders.py [--windows 300] [--runs 3] [--int8]
+    .venv/bin/python bench/encoders.py [--windows 300] [--runs 3] [--int8] [--threads N]
 """
 
 from __future__ import annotations
