@@ -10,9 +10,9 @@ sentence-transformers' own.
 
 The weights go to ``onnx/model.onnx_data`` (ONNX external data), which onnxruntime
 maps rather than copies.  The export is checked before use: ``onnx/kb-export.json``
-records both files' sha256 and size and the hashes of the source files they came from.  A missing, damaged or
-stale export is rebuilt (which needs torch, once) or reported; it is never used
-silently.  Models this path cannot reproduce (extra modules such as Dense, no fast
+records both files' sha256 and size and the hashes of the source files they came
+from.  A missing, damaged or stale export is rebuilt (which needs torch, once) or
+reported; it is never used silently.  Models this path cannot reproduce (extra modules such as Dense, no fast
 tokenizer, an unwritable folder) fall back to sentence-transformers with a note.
 
 torch and transformers are imported only inside :func:`export_onnx`.
