@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kb.document import Document, Node
-from kb.embed import Encoder, LazyEncoder, load_encoder, resolve_model
+from kb.embed import Encoder, LazyEncoder, load_encoder, prepare_queries, resolve_model
 from kb.errors import KBError
 from kb.index.manifest import Manifest
 from kb.index.store import BuildReport, IndexData, build_index, load_index, read_manifest
@@ -54,7 +54,9 @@ class KnowledgeBase:
         if encoder is None:
             spec = resolve_model(model)
             encoder = LazyEncoder(spec, lambda: load_encoder(spec, show_progress=progress))
-        return build_index(docs, Path(index_dir), encoder, skipped=[str(e) for e in errors], progress=progress)
+        report = build_index(docs, Path(index_dir), encoder, skipped=[str(e) for e in errors], progress=progress)
+        prepare_queries(encoder)
+        return report
 
     @classmethod
     def open(
@@ -83,7 +85,7 @@ class KnowledgeBase:
         if self._encoder is None:
             with self._lock:
                 if self._encoder is None:
-                    self._encoder = load_encoder(self.data.manifest.model.to_spec(), show_progress=False)
+                    self._encoder = load_encoder(self.data.manifest.model.to_spec(), queries=True)
         return self._encoder
 
     @property

@@ -35,7 +35,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from kb.embed.encoder import Kind, ModelError, ModelSpec, _looks_like_path, _relocate_default, resolve_model
+from kb.embed.base import Encoder, Kind, ModelSpec
+from kb.embed.resolve import looks_like_path, relocate_default, resolve_model
+from kb.errors import ModelError
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -180,7 +182,7 @@ def model_folder(spec: ModelSpec) -> Path:
     path = Path(spec.path).expanduser()
     if path.is_dir():
         return path
-    if _looks_like_path(spec.path):
+    if looks_like_path(spec.path):
         raise OnnxUnavailable(f"model folder {spec.path} does not exist")
     try:
         from huggingface_hub import snapshot_download
@@ -551,7 +553,7 @@ def ensure_onnx(folder: Path, *, hf_model: Any = None) -> ExportRecord:
 # --------------------------------------------------------------------------- the encoder
 
 
-class OnnxEncoder:
+class OnnxEncoder(Encoder):
     """The Encoder contract (``spec``, ``dim``, ``encode``) over onnxruntime and tokenizers.
 
     Construction verifies the export (see :func:`check_export`) and, when ``export`` is
@@ -571,7 +573,7 @@ class OnnxEncoder:
         threads: int | None = None,
         spin: bool = False,
     ) -> None:
-        self.spec = _relocate_default(spec if spec is not None else resolve_model())
+        self.spec = relocate_default(spec if spec is not None else resolve_model())
         self.batch_size = batch_size
         self.folder = model_folder(self.spec)
         self.pipeline = read_pipeline(self.folder)
@@ -596,7 +598,7 @@ class OnnxEncoder:
         self._session = self._open_session(threads, spin, retry=model_file == onnx_path(self.folder))
         self._inputs = tuple(i.name for i in self._session.get_inputs())
         self._prompt_lengths: dict[str, int] = {}
-        self.dim = self._measure_dim()
+        self._dim = self._measure_dim()
 
     # -- loading
 
@@ -629,6 +631,10 @@ class OnnxEncoder:
         return int(width) * len(self.pipeline.pooling)
 
     # -- encoding
+
+    @property
+    def dim(self) -> int:
+        return self._dim
 
     def encode(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         """Embed ``texts`` with the prompt for ``kind``: float32, shape (n, dim), unit rows if Normalize."""
@@ -737,7 +743,7 @@ def _enable_padding(tokenizer: Tokenizer, pipeline: Pipeline) -> None:
 # --------------------------------------------------------------------------- choosing
 
 
-def load_query_encoder(spec: ModelSpec | None = None, **kwargs: Any) -> Any:
+def load_query_encoder(spec: ModelSpec | None = None, **kwargs: Any) -> Encoder:
     """The light encoder for ``spec`` when it can be exported, else sentence-transformers'.
 
     The fallback is logged: it is slower to start but embeds the same vectors.
@@ -747,6 +753,6 @@ def load_query_encoder(spec: ModelSpec | None = None, **kwargs: Any) -> Any:
         return OnnxEncoder(spec, **kwargs)
     except OnnxUnavailable as exc:
         log.warning("kb: %s; embedding queries with sentence-transformers instead", exc)
-    from kb.embed.encoder import SentenceTransformerEncoder
+    from kb.embed.sentence import SentenceTransformerEncoder
 
     return SentenceTransformerEncoder(spec, batch_size=kwargs.get("batch_size", 32))

@@ -37,6 +37,11 @@ class SentenceTransformerEncoder(Encoder):
     def dim(self) -> int:
         return self._dim
 
+    @property
+    def transformer(self):
+        """The underlying Hugging Face model (for an ONNX export of the same weights)."""
+        return self._model[0].auto_model
+
     def encode(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         """Embed ``texts`` with the prompt for ``kind``; a progress bar for passages if asked."""
         prompt = self.spec.prompt(kind)
