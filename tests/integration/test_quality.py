@@ -165,3 +165,18 @@ def test_human_output_marks_terms_and_cites(real_index: Path):
     assert "责任主体" in ask.stdout and "应急管理" in ask.stdout and "出处" in ask.stdout
     empty = _kb(real_index, "ask", "  ")
     assert empty.returncode == 1 and "empty" in empty.stderr and "Traceback" not in empty.stderr
+
+
+def test_a_search_from_the_shell_imports_no_torch(real_index: Path):
+    """The query path runs on onnxruntime: a one-off `kb search` never imports torch or transformers."""
+    code = (
+        "import sys\nfrom kb.interfaces.cli import main\n"
+        f"try:\n    main(['search', '--index', {str(real_index)!r}, '农民烧秸秆怎么管？', '--json'])\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = [m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules]\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert "HEAVY []" in proc.stderr, proc.stderr[-2000:]
+    hits = json.loads(proc.stdout)["hits"]
+    assert hits and "秸秆" in hits[0]["text"]
