@@ -267,11 +267,25 @@ class KnowledgeBase:
 
     @staticmethod
     def write_table(rows: Sequence[dict], headers: dict[str, str], path: Path | str, fmt: str,
-                    title: str = "") -> Path:
+                    title: str = "", labels: dict | None = None) -> Path:
         """Rows as a csv / xlsx / md / docx file people open in Excel, WPS or Word (kb.tools.export)."""
         from kb.tools.export import write_table
 
-        return write_table(rows, headers, path, fmt, title=title)
+        return write_table(rows, headers, path, fmt, title=title, labels=labels)
+
+    @staticmethod
+    def register_labels() -> dict[str, dict[str, str]]:
+        """How the register's coded values read in its files and tables (source: table → 指标表)."""
+        from kb.tools.export import REGISTER_LABELS_ZH
+
+        return {k: dict(v) for k, v in REGISTER_LABELS_ZH.items()}
+
+    @staticmethod
+    def write_conversation(turns: Sequence[dict], path: Path | str, fmt: str, title: str = "问答记录") -> Path:
+        """A chat's turns (question, answer, citations) as .docx or .md (kb.tools.export)."""
+        from kb.tools.export import write_conversation
+
+        return write_conversation(turns, path, fmt, title=title)
 
     @staticmethod
     def write_quiz(items: Sequence, path: Path | str, fmt: str, title: str = "测验") -> Path:
@@ -286,6 +300,57 @@ class KnowledgeBase:
         from kb.tools.export import TYPE_NAMES_ZH
 
         return dict(TYPE_NAMES_ZH)
+
+    @staticmethod
+    def asks_owner(question: str) -> bool:
+        """Whether a question asks who is responsible (谁负责…, 哪个部门…), the one rule kb.query uses."""
+        from kb.query.answer import asks_owner
+
+        return asks_owner(question)
+
+    # ------------------------------------------- documents, for the app's 文档 tab
+
+    @staticmethod
+    def supported_suffixes() -> tuple[str, ...]:
+        """The file types kb can read (``.txt``, ``.pdf`` …), as the loaders say."""
+        from kb.ingest.loaders import SUPPORTED
+
+        return tuple(SUPPORTED)
+
+    @staticmethod
+    def parse(path: Path | str) -> Document:
+        """One file parsed into its document tree, not indexed (an upload's preview); raises IngestError."""
+        from kb.ingest.parse import parse_file
+
+        return parse_file(path)
+
+    def stored_documents(self) -> list[Document]:
+        """The indexed documents rebuilt from the index (nodes and records), so a rebuild need not re-read files."""
+        by_doc: dict[str, list[Node]] = {}
+        for n in self.data.nodes:
+            by_doc.setdefault(n.doc, []).append(n)
+        return [Document(r.name, r.path, r.sha256, tuple(by_doc.get(r.name, ())), r.scheme)
+                for r in self.data.manifest.documents]
+
+    def rebuild(self, add: Sequence[Document] = (), remove: Sequence[str] = (), encoder: Encoder | None = None,
+                progress: bool = False) -> BuildReport:
+        """Rebuild this index in place with documents added (same name: replaced) or removed.
+
+        The other documents come from the index itself, and every window already
+        embedded is reused, so only the added text is embedded.  The loaded object
+        keeps answering from the old index; open the folder again (:meth:`reopen`) to
+        see the new one.  Without ``encoder`` the index's model is loaded only if needed.
+        """
+        gone = set(remove) | {d.name for d in add}
+        docs = [d for d in self.stored_documents() if d.name not in gone] + list(add)
+        if encoder is None:
+            spec = self.data.manifest.model.to_spec()
+            encoder = LazyEncoder(spec, lambda: load_encoder(spec, show_progress=progress))
+        return build_index(docs, self.data.folder, encoder, skipped=(), progress=progress)
+
+    def reopen(self) -> KnowledgeBase:
+        """The index folder opened again (after a rebuild), keeping the query encoder already loaded."""
+        return KnowledgeBase(load_index(self.data.folder), self._encoder)
 
     # ---------------------------------------------------------- evaluation
 

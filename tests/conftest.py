@@ -98,3 +98,16 @@ def plan_kb(tmp_path_factory):
     folder = tmp_path_factory.mktemp("plan-kb") / "index"
     KnowledgeBase.build(ROOT / "corpus", folder, encoder=HashEncoder(), progress=False)
     return KnowledgeBase.open(folder, encoder=HashEncoder())
+
+
+@pytest.fixture(scope="session")
+def pdf_kb(tmp_path_factory, plan_pdf):
+    """A KnowledgeBase over the PDF edition (real pages), from the session's one parse, fake encoder."""
+    from support.fakes import HashEncoder
+
+    from kb.index.store import build_index
+    from kb.knowledge import KnowledgeBase
+
+    folder = tmp_path_factory.mktemp("pdf-kb") / "index"
+    build_index([plan_pdf], folder, HashEncoder(), progress=False)
+    return KnowledgeBase.open(folder, encoder=HashEncoder())

@@ -5,8 +5,13 @@
 * **xlsx** — Chinese headers in bold, header row frozen, column widths from the
   content (a CJK character is two columns wide), long text wrapped.
 * **md** — a pipe table; ``|`` in cells is escaped and line breaks become ``<br>``.
-* **docx** — a Word table, or for a quiz an exam paper: title, numbered
-  questions with options A–D, then an answer key with explanations and citations.
+* **docx** — a Word table, or for a quiz an exam paper: title, a 姓名/班级/得分
+  line, questions grouped by type with the points of each, options A–D, then an
+  answer key with explanations and citations.
+
+A quiz as a table (xlsx, csv) has one column per option (选项A … 选项D) and the
+answer as its letter, the layout exam systems import.  A register sheet gets an
+autofilter on its header row, frozen with the header.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ __all__ = [
     "render_csv",
     "render_markdown",
     "render_quiz_markdown",
+    "render_conversation_markdown",
+    "write_conversation",
     "write_quiz",
     "write_quiz_docx",
     "write_table",
@@ -41,14 +48,25 @@ QUIZ_HEADERS_ZH = {
     "id": "编号",
     "type": "题型",
     "question": "题目",
-    "options": "选项",
+    "option_a": "选项A",
+    "option_b": "选项B",
+    "option_c": "选项C",
+    "option_d": "选项D",
     "answer": "答案",
+    "points": "分值",
     "explanation": "解析",
     "citation": "出处",
     "source_id": "来源编号",
     "source_text": "原文",
 }
 TYPE_NAMES_ZH = {"choice": "单项选择题", "fill": "填空题", "judge": "判断题"}
+#: Points per question of each type on the exam paper; the order is the paper's order of sections.
+POINTS = {"choice": 2, "fill": 2, "judge": 1}
+SECTION_NUMBERS = "一二三四五六七八九十"
+#: The line a candidate fills in at the top of the paper.
+CANDIDATE_LINE = "姓名：____________　　班级：____________　　得分：________"
+#: Register values shown in Chinese in its files (the row keys stay English for --json).
+REGISTER_LABELS_ZH = {"source": {"table": "指标表", "clause": "条款"}}
 
 
 def display_width(text: str) -> int:
@@ -94,6 +112,13 @@ def render_markdown(rows: Sequence[Mapping], headers: Mapping[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _labelled(rows: Sequence[Mapping], labels: Mapping[str, Mapping[str, str]] | None) -> list[Mapping]:
+    """Rows with coded values (source: table) replaced by their labels (指标表) where ``labels`` has them."""
+    if not labels:
+        return list(rows)
+    return [{**r, **{k: m.get(r.get(k), r.get(k)) for k, m in labels.items() if k in r}} for r in rows]
+
+
 def _write_xlsx(rows: Sequence[Mapping], headers: Mapping[str, str], path: Path, title: str) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -118,6 +143,8 @@ def _write_xlsx(rows: Sequence[Mapping], headers: Mapping[str, str], path: Path,
             for r in range(2, len(rows) + 2):
                 ws.cell(row=r, column=col).alignment = wrap
     ws.freeze_panes = "A2"
+    if headers:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
     wb.save(path)
 
 
@@ -147,10 +174,15 @@ def _write_docx_table(rows: Sequence[Mapping], headers: Mapping[str, str], path:
 
 
 def write_table(
-    rows: Sequence[Mapping], headers: Mapping[str, str], path: Path | str, fmt: str, title: str = ""
+    rows: Sequence[Mapping], headers: Mapping[str, str], path: Path | str, fmt: str, title: str = "",
+    labels: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Path:
-    """Write ``rows`` (dicts) to ``path`` as csv / xlsx / md / docx; ``headers`` maps key → Chinese header."""
+    """Write ``rows`` (dicts) to ``path`` as csv / xlsx / md / docx; ``headers`` maps key → Chinese header.
+
+    ``labels`` maps a column's coded values to what the file shows (REGISTER_LABELS_ZH).
+    """
     path = Path(path)
+    rows = _labelled(rows, labels)
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if fmt == "csv":
@@ -186,68 +218,114 @@ def _answer_label(d: Mapping) -> str:
     return str(d["answer"])
 
 
+def _answer_key(d: Mapping) -> str:
+    """The answer as an exam system takes it: the letter of a choice item, the text otherwise."""
+    options = list(d.get("options") or [])
+    if d.get("type") == "choice" and d["answer"] in options:
+        return LETTERS[options.index(d["answer"])]
+    return str(d["answer"])
+
+
+def points(d: Mapping) -> int:
+    return POINTS.get(d.get("type", ""), 1)
+
+
 def quiz_rows(items: Sequence) -> list[dict]:
-    """Quiz items as flat table rows (QUIZ_HEADERS_ZH keys): options lettered, type in Chinese."""
+    """Quiz items as flat table rows (QUIZ_HEADERS_ZH keys): one column per option, the answer's letter."""
     rows = []
     for it in items:
         d = _item(it)
-        rows.append({
-            **{k: d.get(k, "") for k in QUIZ_HEADERS_ZH},
-            "type": TYPE_NAMES_ZH.get(d["type"], d["type"]),
-            "options": _options_text(d.get("options") or []) if d["type"] == "choice" else "",
-            "answer": _answer_label(d),
-        })
+        options = list(d.get("options") or []) if d["type"] == "choice" else []
+        row = {k: d.get(k, "") for k in QUIZ_HEADERS_ZH}
+        row.update({f"option_{c}": options[i] if i < len(options) else "" for i, c in enumerate("abcd")})
+        row.update(type=TYPE_NAMES_ZH.get(d["type"], d["type"]), answer=_answer_key(d), points=points(d))
+        rows.append(row)
     return rows
 
 
 def _question_lines(n: int, d: Mapping) -> list[str]:
-    head = f"{n}. （{TYPE_NAMES_ZH.get(d['type'], d['type'])}）{d['question']}"
+    head = f"{n}. {d['question']}"
     if d["type"] == "judge":
         head += "（　　）"
+    head += f"（{points(d)}分）"
     lines = [head]
     if d["type"] == "choice":
         lines += [f"    {LETTERS[i]}. {o}" for i, o in enumerate(d["options"])]
     return lines
 
 
-def render_quiz_markdown(items: Sequence, title: str = "测验") -> str:
-    """An exam paper in Markdown: numbered questions, options A–D, then the answer key."""
+def paper_sections(items: Sequence) -> list[tuple[str, list[tuple[int, dict]]]]:
+    """The paper's sections, one per question type in POINTS order, numbered 一、二、…; questions numbered 1…N.
+
+    Each section's heading says its points: '一、单项选择题（每题2分，共10分）'.
+    """
     ds = [_item(it) for it in items]
-    out = [f"# {title}", ""]
-    for n, d in enumerate(ds, start=1):
-        first, *rest = _question_lines(n, d)
-        out.append(first)
-        out += [f"   - {line.strip()}" for line in rest]
-        out.append("")
+    order = [t for t in POINTS if any(d["type"] == t for d in ds)]
+    order += [t for t in dict.fromkeys(d["type"] for d in ds) if t not in order]
+    sections, n = [], 0
+    for i, t in enumerate(order):
+        group = [d for d in ds if d["type"] == t]
+        numbered = []
+        for d in group:
+            n += 1
+            numbered.append((n, d))
+        each = points(group[0])
+        name = TYPE_NAMES_ZH.get(t, t)
+        sections.append((f"{SECTION_NUMBERS[i % 10]}、{name}（每题{each}分，共{each * len(group)}分）", numbered))
+    return sections
+
+
+def _paper_head(items: Sequence) -> str:
+    total = sum(points(_item(it)) for it in items)
+    return f"（共 {len(items)} 题，满分 {total} 分）"
+
+
+def render_quiz_markdown(items: Sequence, title: str = "测验") -> str:
+    """An exam paper in Markdown: the candidate line, sections by type with points, then the answer key."""
+    sections = paper_sections(items)
+    out = [f"# {title}", "", CANDIDATE_LINE, "", _paper_head(items), ""]
+    for heading, numbered in sections:
+        out += [f"## {heading}", ""]
+        for n, d in numbered:
+            first, *rest = _question_lines(n, d)
+            out.append(first)
+            out += [f"   - {line.strip()}" for line in rest]
+            out.append("")
     out += ["## 答案与解析", ""]
-    for n, d in enumerate(ds, start=1):
-        out.append(f"{n}. **{_answer_label(d)}** {d['explanation']}")
+    for _, numbered in sections:
+        for n, d in numbered:
+            out.append(f"{n}. **{_answer_label(d)}** {d['explanation']}")
     return "\n".join(out) + "\n"
 
 
 def write_quiz_docx(items: Sequence, path: Path | str, title: str = "测验") -> Path:
-    """A Word exam paper: title, numbered questions with options A–D, then the answer key."""
+    """A Word exam paper: title, 姓名/班级/得分, sections by type with points, options A–D, then the answer key."""
     from docx import Document
     from docx.shared import Pt
 
     path = Path(path)
-    ds = [_item(it) for it in items]
+    sections = paper_sections(items)
     doc = Document()
     doc.add_heading(title, level=0)
-    for n, d in enumerate(ds, start=1):
-        first, *rest = _question_lines(n, d)
-        doc.add_paragraph(first)
-        for line in rest:
-            p = doc.add_paragraph(line.strip())
-            p.paragraph_format.left_indent = Pt(24)
+    doc.add_paragraph(CANDIDATE_LINE)
+    doc.add_paragraph(_paper_head(items))
+    for heading, numbered in sections:
+        doc.add_heading(heading, level=2)
+        for n, d in numbered:
+            first, *rest = _question_lines(n, d)
+            doc.add_paragraph(first)
+            for line in rest:
+                p = doc.add_paragraph(line.strip())
+                p.paragraph_format.left_indent = Pt(24)
     doc.add_page_break()
     doc.add_heading("答案与解析", level=1)
-    for n, d in enumerate(ds, start=1):
-        p = doc.add_paragraph()
-        p.add_run(f"{n}. {_answer_label(d)}").bold = True
-        p.add_run(f"　{d['explanation']}")
-        if d.get("citation") and d["citation"] not in d["explanation"]:
-            p.add_run(f"（出处：{d['citation']}）")
+    for _, numbered in sections:
+        for n, d in numbered:
+            p = doc.add_paragraph()
+            p.add_run(f"{n}. {_answer_label(d)}").bold = True
+            p.add_run(f"　{d['explanation']}")
+            if d.get("citation") and d["citation"] not in d["explanation"]:
+                p.add_run(f"（出处：{d['citation']}）")
     doc.save(path)
     return path
 
@@ -261,3 +339,45 @@ def write_quiz(items: Sequence, path: Path | str, fmt: str, title: str = "测验
         path.write_text(render_quiz_markdown(items, title), encoding="utf-8")
         return path
     return write_table(quiz_rows(items), QUIZ_HEADERS_ZH, path, fmt, title)
+
+
+# ---------------------------------------------------------------------------
+# Conversations
+# ---------------------------------------------------------------------------
+
+
+def render_conversation_markdown(turns: Sequence[Mapping], title: str = "问答记录") -> str:
+    """A chat as Markdown: each question as a heading, the answer (plain text with its citation) below."""
+    out = [f"# {title}", ""]
+    for n, t in enumerate(turns, start=1):
+        out += [f"## {n}. {t.get('question', '')}", "", str(t.get("answer", "")).replace("\n", "  \n"), ""]
+        cites = [c for c in t.get("citations", []) if c]
+        if len(cites) > 1:
+            out += ["引用条款：", "", *[f"- [{i}] {c}" for i, c in enumerate(cites, start=1)], ""]
+    return "\n".join(out)
+
+
+def write_conversation(turns: Sequence[Mapping], path: Path | str, fmt: str, title: str = "问答记录") -> Path:
+    """A chat (turns of question, answer, citations) as a Word document or a Markdown file."""
+    path = Path(path)
+    if fmt == "md":
+        path.write_text(render_conversation_markdown(turns, title), encoding="utf-8")
+        return path
+    if fmt != "docx":
+        raise ValueError(f"unknown format {fmt!r}; expected docx or md")
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading(title, level=0)
+    for n, t in enumerate(turns, start=1):
+        doc.add_heading(f"{n}. {t.get('question', '')}", level=2)
+        for line in str(t.get("answer", "")).split("\n"):
+            doc.add_paragraph(line)
+        cites = [c for c in t.get("citations", []) if c]
+        if len(cites) > 1:
+            p = doc.add_paragraph()
+            p.add_run("引用条款：").bold = True
+            for i, c in enumerate(cites, start=1):
+                doc.add_paragraph(f"[{i}] {c}", style="List Bullet")
+    doc.save(path)
+    return path

@@ -9,6 +9,7 @@ test_browser.py checks the wiring and test_views.py the renderers alone.
 from __future__ import annotations
 
 import csv
+import html
 import re
 import runpy
 import subprocess
@@ -16,10 +17,12 @@ import sys
 from pathlib import Path
 
 import gradio as gr
+import pandas as pd
 import pytest
 from support.fakes import HashEncoder
 from support.paths import ROOT
 
+from kb.document import LEAF_KINDS
 from kb.interfaces.web import app, views
 from kb.interfaces.web.downloads import Downloads
 from kb.interfaces.web.examples import curated, derived, examples_for
@@ -48,11 +51,11 @@ def downloads():
     d.close()
 
 
-def test_create_app_has_the_five_tabs_and_serves_sessions_concurrently(plan_kb):
+def test_create_app_has_the_six_tabs_and_serves_sessions_concurrently(plan_kb):
     demo = app.create_app(plan_kb)
     assert isinstance(demo, gr.Blocks)
     tabs = [b.label for b in demo.blocks.values() if isinstance(b, gr.Tab)]
-    assert tabs == ["问答", "大纲", "指标清单", "条款定位", "出题"]
+    assert tabs == ["问答", "大纲", "指标清单", "条款定位", "出题", "文档"]
     assert demo._queue.default_concurrency_limit > 1
     assert demo.analytics_enabled is False
 
@@ -148,10 +151,10 @@ def test_chat_turn_shows_answer_card_with_owners_and_expandable_citations(plan_k
     history, asked, box = chat_turn(plan_kb, OWNER_Q, [], [])
     assert history[0] == {"role": "user", "content": OWNER_Q}
     card = assistant(history)
-    assert 'class="answer-card"' in card and 'class="owners"' in card
+    assert 'class="answer-card"' in card and 'class="fact owners"' in card
     assert '<span class="chip">生态环境部门</span>' in card
-    assert 'class="targets"' in card and 'class="deadlines"' in card
-    assert card.count('<details class="citation">') == 5
+    assert 'class="fact targets"' in card and 'class="fact deadlines"' in card
+    assert card.count('<details class="citation">') == 5 and '<details class="citations">' in card  # folded
     assert "「提升应急响应能力」" in card and 'class="page">p.51' in card
     assert "<mark>" in card and "【" not in card  # query terms are marked, not bracketed
     assert "\n" not in card  # one line: the chatbot's Markdown must not break it apart
@@ -173,22 +176,82 @@ def test_follow_up_passes_the_earlier_question_as_history(plan_kb, monkeypatch):
     assert seen[1][0] == "那到什么时候完成？" and "秸秆" in seen[1][1][-1]
     assert "秸秆" in asked[-1]  # what was searched: the follow-up with its topic, kept for the next turn
     expected = ask("那到什么时候完成？", history=list(seen[1][1]))
-    assert assistant(history) == views.answer_html(expected, mark=plan_kb.mark)
+    assert assistant(history) == views.answer_html(expected, mark=plan_kb.mark, question="那到什么时候完成？",
+                                                   searched=expected.searched)
     assert [m["role"] for m in history] == ["user", "assistant", "user", "assistant"]
 
 
-def test_clause_without_owner_says_so_and_cites_the_general_rule(plan_kb):
-    history, _, _ = chat_turn(plan_kb, STRAW_Q, [], [])
+def test_the_no_owner_note_appears_only_when_the_question_asks_who(plan_kb):
+    history, _, _ = chat_turn(plan_kb, "谁负责秸秆焚烧管控？", [], [])
     card = assistant(history)
     assert "未写明" in card and "该条款未写明责任主体" in card
     assert 'class="citation general-rule"' in card and "加强组织领导" in card
+    history, _, _ = chat_turn(plan_kb, STRAW_Q, [], [])  # the same clause, not asked who
+    card = assistant(history)
+    assert "未写明" in card and "该条款未写明责任主体" not in card and "general-rule" not in card
     assert "秸秆综合利用率 ≥92%（到2025年）" in card
+    assert "依据：" not in card  # no line repeating citation [1]
+
+
+def test_copy_gives_plain_text_with_the_citation(plan_kb):
+    history, _, _ = chat_turn(plan_kb, OWNER_Q, [], [])
+    card = assistant(history)
+    copied = html.unescape(re.search(r'data-copy="([^"]*)"', card).group(1))
+    assert "<" not in copied and "【" not in copied and "&" not in copied
+    lines = copied.split("\n")
+    assert lines[1].startswith("责任主体：") and "生态环境部门" in lines[1]
+    assert lines[-1] == "出处：《巴中市十四五生态环境保护规划》第八章 强化风险防控，筑牢环境安全防线 › 第二节 完善应急管理体系 › 「提升应急响应能力」 p.51"
+    record = views.read_turn(card)
+    assert record["q"] == OWNER_Q and record["text"] == copied and record["cites"][0]["id"]
+
+
+def test_a_conversation_is_kept_per_knowledge_base_and_restored(plan_kb):
+    history, asked, _ = chat_turn(plan_kb, STRAW_Q, [], [])
+    saved = chat.remember({"other": {"messages": [], "asked": ["x"]}}, "plan", history, asked)
+    assert chat.restore(saved, "plan") == (history, asked) and chat.restore(saved, "other") == ([], ["x"])
+    assert chat.restore(None, "plan") == ([], []) and chat.restore({"plan": "junk"}, "plan") == ([], [])
+    long = [{"role": r, "content": "x"} for _ in range(100) for r in ("user", "assistant")]
+    assert len(chat.remember({}, "plan", long, [])["plan"]["messages"]) == 2 * chat.KEEP_TURNS
+
+
+def test_a_conversation_exports_as_docx_and_md(plan_kb, downloads):
+    from docx import Document
+
+    history, asked, _ = chat_turn(plan_kb, OWNER_Q, [], [])
+    history, asked, _ = chat_turn(plan_kb, "", history, asked)  # a notice is not exported
+    history, asked, _ = chat_turn(plan_kb, STRAW_Q, history, asked)
+    button, note = chat.export_chat(plan_kb, downloads, history, "md")
+    text = Path(button["value"]).read_text(encoding="utf-8")
+    assert text.count("\n## ") == 2 and f"## 1. {OWNER_Q}" in text and "出处：《巴中市" in text
+    assert "<div" not in text
+    button, _ = chat.export_chat(plan_kb, downloads, history, "docx")
+    paragraphs = [p.text for p in Document(button["value"]).paragraphs]
+    assert f"2. {STRAW_Q}" in paragraphs and any(p.startswith("责任主体：") for p in paragraphs)
+    button, note = chat.export_chat(plan_kb, downloads, [], "docx")
+    assert button["visible"] is False and "还没有" in note
+
+
+def test_thumbs_go_to_feedback_jsonl_beside_the_index(plan_kb, tmp_path):
+    from kb.interfaces.web.feedback import read_feedback
+    from kb.interfaces.web.shelf import Shelf
+    from kb.interfaces.web.tabs.common import Wiring
+
+    shelf = Shelf({"plan": tmp_path / "index"}, {"plan": plan_kb})
+    wiring = Wiring(shelf, None, None)
+    history, asked, _ = chat_turn(plan_kb, OWNER_Q, [], [])
+    history, asked, _ = chat_turn(plan_kb, STRAW_Q, history, asked)
+    assert chat.feedback(wiring, "plan", history, 1, None, True) == "up"
+    assert chat.feedback(wiring, "plan", history, [3, None], None, False) == "down"
+    assert chat.feedback(wiring, "plan", history, 0, None, True) is None  # the user's own message
+    votes = list(read_feedback(tmp_path / "feedback.jsonl"))
+    assert [v["vote"] for v in votes] == ["up", "down"] and votes[0]["question"] == OWNER_Q
+    assert votes[1]["index"] == "plan" and votes[1]["citations"][0]["id"] and "秸秆" in votes[1]["answer"]
 
 
 def test_indicator_row_is_shown_when_the_question_names_an_indicator(plan_kb):
     history, _, _ = chat_turn(plan_kb, "城镇污水处理率2025年要达到多少？", [], [])
     card = assistant(history)
-    assert 'class="indicator"' in card and "<td>95.92</td>" in card and "<td>≥96</td>" in card
+    assert 'class="fact indicator"' in card and "<td>95.92</td>" in card and "<td>≥96</td>" in card
 
 
 def test_example_card_in_the_empty_chat_asks_its_question(plan_kb):
@@ -234,7 +297,7 @@ def test_chapter_filter_reaches_the_search(plan_kb, monkeypatch):
     monkeypatch.setattr(plan_kb, "ask", spy)
     history, _, _ = chat_turn(plan_kb, "秸秆焚烧", [], [], ALL_DOCS, "5")
     assert seen["chapter"] == 5 and seen["doc"] is None
-    cited = assistant(history).split('<div class="citations">')[1]  # the card may cite the general rule too
+    cited = assistant(history).split('<details class="citations">')[1]  # the card may cite the general rule too
     paths = re.findall(r'<span class="cite-path">([^<]*)</span>', cited)
     assert len(paths) == 5 and all(p.startswith("第五章") for p in paths)
 
@@ -254,25 +317,59 @@ def test_marked_escapes_plan_text_and_marks_terms():
 # ------------------------------------------------------------------- outline
 
 
-def test_outline_walks_chapter_section_clause_and_shows_siblings(plan_kb):
-    tops = dict((v, k) for k, v in outline.outline_tops(plan_kb))
-    assert tops["ch5"].startswith("第五章") and tops["foreword"] == "前言"
-    parts = dict((v, k) for k, v in outline.outline_parts(plan_kb, "ch5"))
-    assert parts["ch5.s3"] == "第三节 强化面源污染治理"
-    leaves = dict((k, v) for k, v in outline.outline_leaves(plan_kb, "ch5.s3"))
-    leaf = leaves["加强农业面源污染控制"]
-    html = outline.outline_context(plan_kb, leaf)
-    assert html.count('<details class="clause') == len(leaves)
-    assert re.search(r'<details class="clause current" open><summary>\d+\. 加强农业面源污染控制', html)
-    assert "当前条款：" in html and "p.33" in html and "从源头上杜绝秸秆焚烧现象" in html
+def test_the_outline_is_a_tree_of_the_whole_plan(plan_kb):
+    html = outline.tree_html(plan_kb, None)
+    chapters = plan_kb.chapters()
+    assert html.count('class="tree-node kind-chapter') == len(chapters)
+    assert html.count('<details class="tree-leaf') == sum(1 for n in plan_kb.nodes if n.kind in LEAF_KINDS and n.text)
+    assert " open" not in html  # closed until opened
+    assert html.count('class="kb-read"') == sum(1 for n in plan_kb.nodes if n.kind not in LEAF_KINDS)
 
 
-def test_outline_pick_top_cascades_to_the_first_clause(plan_kb):
-    part, leaf, html = outline.outline_pick_top(plan_kb, ALL_DOCS, "ch5")
-    assert part["value"] == part["choices"][0][1]
-    assert leaf["value"] and "current" in html
+def test_read_a_whole_chapter_in_the_reader(plan_kb):
+    html = outline.reader_html(plan_kb, None, "ch5")
+    clauses = [n for n in plan_kb.nodes if n.chapter == 5 and n.kind in LEAF_KINDS and n.text]
+    assert html.count('class="doc-leaf') >= len(clauses) and "从源头上杜绝秸秆焚烧现象" in html
+    assert "第三节 强化面源污染治理" in html and "第六章" not in html
+    assert views.ESTIMATED_PAGE in html  # the .txt edition's pages are read off its contents page
 
 
+def test_a_citation_opens_its_clause_in_the_outline(plan_kb):
+    node = next(n for n in plan_kb.nodes if n.title == "加强农业面源污染控制")
+    doc, tree, reader = outline.goto(plan_kb, node.doc, node.id)
+    assert doc == node.doc
+    target = re.search(r'<details class="tree-leaf kb-target" id="([^"]+)" open>', tree)
+    assert target and target.group(1) == views.node_key(node)
+    assert tree.count(" open>") == 1 + len(node.path)  # the clause and each heading above it
+    assert f'class="doc-leaf kb-target" id="{views.node_key(node)}"' in reader and "第五章" in reader
+    assert outline.parse_event('{"doc": "d", "node": "n", "t": 1}') == ("d", "n")
+    assert outline.parse_event("nonsense") == (None, None)
+
+
+def test_the_source_of_a_txt_citation_is_its_clause_in_the_text_with_estimated_pages(plan_kb):
+    from kb.interfaces.web.source import source_panel
+
+    node = next(n for n in plan_kb.nodes if n.title == "加强农业面源污染控制")
+    html = source_panel(plan_kb, node.doc, node.id)
+    assert "pdf-page" not in html and f'class="doc-leaf kb-target" id="{views.node_key(node)}"' in html
+    assert views.ESTIMATED_PAGE in html and 'class="kb-outline"' in html
+    assert "找不到" in source_panel(plan_kb, node.doc, "no-such-node")
+
+
+def test_the_source_of_a_pdf_citation_is_its_page_with_the_lines_marked(pdf_kb):
+    from kb.interfaces.web.source import source_panel
+
+    node = next(n for n in pdf_kb.nodes if n.title == "加强农业面源污染控制")
+    html = source_panel(pdf_kb, node.doc, node.id)
+    assert f'<div class="pdf-page" data-page="{node.page}">' in html and 'src="data:image/jpeg;base64,' in html
+    boxes = [tuple(map(float, m)) for m in re.findall(
+        r'class="pdf-mark" style="left:([\d.]+)%;top:([\d.]+)%;width:([\d.]+)%;height:([\d.]+)%', html)]
+    assert len(boxes) == len(node.original.strip().split("\n"))  # one box per printed line
+    tops = [b[1] for b in boxes]
+    assert tops == sorted(tops) and all(0 < t < 100 for t in tops) and views.ESTIMATED_PAGE not in html
+
+
+# ------------------------------------------------------------------ register
 # ------------------------------------------------------------------ register
 
 
@@ -281,10 +378,23 @@ def test_register_table_has_every_commitment_with_chinese_headers(plan_kb):
     assert len(frame) == len(plan_kb.targets())
     assert list(frame.columns) == [HEADERS_ZH[k] for k in register.TABLE_KEYS]
     assert set(frame["来源"]) == {"指标表", "条款"}
+    assert frame.columns[0] == "出处" and "编号" not in frame.columns  # citations, not internal ids
     assert not frame["出处"].str.startswith("巴中市").any()  # one plan: its name is not repeated in every cell
-    row = frame[frame["编号"] == "box1.r23#1"].iloc[0]
-    assert row["出处"] == "第二章 › 专栏一 › 「城镇污水处理率(%)」 p.19" and row["页码"] == 19
+    row = frame[frame["出处"] == "第二章 › 专栏一 › 「城镇污水处理率(%)」 p.19"].iloc[0]
+    assert row["指标/事项"] == "城镇污水处理率" and row["页码"] == 19
+    pm = frame[frame["指标/事项"].str.contains("细颗粒物")].iloc[0]
+    assert "PM₂.₅" in pm["指标/事项"] and "_{" not in " ".join(map(str, frame["指标/事项"]))
     assert summary.startswith(f"共 {len(frame)} 项承诺")
+
+
+def test_register_sorts_by_the_column_picked(plan_kb):
+    frame, _ = register.register_view(plan_kb, ALL_DOCS, ALL_CHAPTERS, "", "page", "desc")
+    pages = [p for p in frame["页码"] if p is not pd.NA]
+    assert pages == sorted(pages, reverse=True) and pages[0] > pages[-1]
+    frame, _ = register.register_view(plan_kb, ALL_DOCS, ALL_CHAPTERS, "", "value", "asc")
+    values = [register.number(v) for v in frame["目标值"] if register.number(v) is not None]
+    assert values == sorted(values)
+    assert [label for label, _ in register.SORTS][0] == "规划顺序"
 
 
 def test_register_filters_by_chapter_and_text(plan_kb):
@@ -300,7 +410,11 @@ def test_register_downloads_open_in_excel(plan_kb, downloads):
 
     xlsx = Path(register.register_export(plan_kb, downloads, ALL_DOCS, ALL_CHAPTERS, "", "xlsx"))
     sheet = load_workbook(xlsx).active
-    assert sheet.max_row == len(plan_kb.targets()) + 1 and sheet["B1"].value == "指标/事项"
+    assert sheet.max_row == len(plan_kb.targets()) + 1 and sheet["A1"].value == "出处" and sheet["B1"].value == "指标/事项"
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
+    assert sheet.freeze_panes == "A2"
+    source = [c.value for c in sheet[1]].index("来源")
+    assert {r[source].value for r in sheet.iter_rows(min_row=2)} == {"指标表", "条款"}
     path = Path(register.register_export(plan_kb, downloads, ALL_DOCS, "6", "", "csv"))
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads it as UTF-8
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
@@ -345,13 +459,19 @@ def test_a_plan_without_pages_still_gets_its_table_and_app(three_plans):
     assert isinstance(app.create_app(three_plans), gr.Blocks)
 
 
-def test_chart_compares_numeric_baselines_with_targets(plan_kb):
-    data = register.indicator_chart_data(plan_kb)
-    sewage = data[data["指标名称"] == "城镇污水处理率"]
-    assert list(sewage["类别"]) == ["2020年基准值", "2025年目标"] and list(sewage["数值"]) == [95.92, 96.0]
-    assert "地级及以上城市空气质量优良天数比率" not in set(data["指标名称"])  # target 完成省考核目标: no number
-    assert data["指标"].is_unique  # one bar each: NativePlot would stack bars sharing an x value
-    assert register.chart_title(data) == "2020年基准值与2025年目标"
+def test_chart_shows_baseline_and_target_as_a_share_of_the_target(plan_kb):
+    items = register.indicator_chart_items(plan_kb)
+    sewage = next(it for it in items if it["metric"] == "城镇污水处理率")
+    assert (sewage["baseline"], sewage["target"]) == (95.92, 96.0)
+    assert (sewage["baseline_label"], sewage["target_label"]) == ("2020年基准值", "2025年目标")
+    assert "地级及以上城市空气质量优良天数比率" not in {it["metric"] for it in items}  # 完成省考核目标: no number
+    assert register.chart_title(items) == "2020年基准值与2025年目标（以目标为 100%）"
+    html = views.indicator_chart(items)
+    assert html.count('class="chart-row"') == len(items)
+    assert "基准为目标的 100%" in html and "95.92%" in html  # 95.92 of 96: the share, then the value and unit
+    zero = views.indicator_chart([{**sewage, "baseline": 0.0}])
+    assert 'class="bar base" style="width:0.0%"' in zero and ">0%<" in zero  # a zero is drawn, not a gap
+    assert "μg/m³" in views.indicator_chart([{**sewage, "unit": "μg/m ³"}])
 
 
 # -------------------------------------------------------------------- locate
@@ -379,6 +499,7 @@ def test_quiz_preview_and_word_file(plan_kb, downloads):
     assert html.count('class="quiz-item"') == 5 and "答案：" in html
     text = "\n".join(p.text for p in Document(path).paragraphs)
     assert "《巴中市十四五生态环境保护规划》知识测验（第6章）" in text and "答案与解析" in text
+    assert "姓名：" in text and "班级：" in text and "得分：" in text and "分）" in text
 
 
 def test_quiz_xlsx_has_one_row_per_question(plan_kb, downloads):
@@ -388,6 +509,20 @@ def test_quiz_xlsx_has_one_row_per_question(plan_kb, downloads):
     sheet = load_workbook(path).active
     assert sheet.max_row == 9 and {c.value for c in sheet["B"][1:]} == {"填空题"}
     assert html.count('class="quiz-item"') == 8
+    _, path = quiz.quiz_make(plan_kb, downloads, ALL_DOCS, ALL_CHAPTERS, 4, ["choice"], 3, "xlsx")
+    sheet = load_workbook(path).active
+    head = [c.value for c in sheet[1]]
+    assert head[3:8] == ["选项A", "选项B", "选项C", "选项D", "答案"]
+    assert all(r[7].value in "ABCD" and all(r[i].value for i in range(3, 7)) for r in sheet.iter_rows(min_row=2))
+
+
+def test_the_quiz_download_follows_the_format_at_once(plan_kb, downloads):
+    args = (ALL_DOCS, ALL_CHAPTERS, 5, ["choice", "judge"], 0)
+    assert quiz.quiz_file(plan_kb, downloads, False, *args, "xlsx")["visible"] is False  # nothing made yet
+    _, first = quiz.quiz_download(plan_kb, downloads, *args, "docx")
+    switched = quiz.quiz_file(plan_kb, downloads, True, *args, "xlsx")
+    assert first["value"].endswith("测验.docx") and switched["value"].endswith("测验.xlsx")
+    assert "Excel" in switched["label"]
 
 
 def test_quiz_without_types_asks_for_one(plan_kb, downloads):

@@ -109,8 +109,12 @@ def test_answer_card_escapes_owners_targets_and_the_answer():
     assert "<script>" not in html and "<b>住建局</b>" not in html and "<i>" not in html
     assert '<span class="chip">&lt;b&gt;住建局&lt;/b&gt;</span>' in html and "&lt;i&gt;率&lt;/i&gt; ≥96%" in html
     assert '<div class="answer-text"><mark>污水</mark>&lt;script&gt;' in html
-    assert "依据：第二章 改善水环境 › 第一节 治理城镇污水 › 「推进污水管网建设」" in html  # one plan: no name
+    assert "依据：" not in html  # citation [1] is not repeated in the card …
+    assert '<span class="cite-path">第二章 改善水环境 › 第一节 治理城镇污水 › 「推进污水管网建设」' in html  # … only below
     assert 'class="page">p.12–13' in html and "\n" not in html
+    assert 'data-kb-node="ch2.s1.c1"' in html and ">看原文 p.12–13<" in html  # one click to the source
+    copied = html.split('data-copy="')[1].split('"')[0]
+    assert "&#10;出处：《某县规划》第二章 改善水环境 › 第一节 治理城镇污水 › 「推进污水管网建设」 p.12–13" in copied
 
 
 def test_answer_without_owner_says_so_and_one_not_found_is_no_answer():
@@ -194,3 +198,44 @@ def test_views_import_neither_gradio_nor_the_library_behind_knowledge():
             "assert not bad, bad")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_notation_reads_properly_wherever_plan_text_is_shown():
+    node = clause("细颗粒物(PM _{2.5})浓度(μg/m ³)下降，O ₃ 协同。")
+    html = views.clause_details(node)
+    assert "PM₂.₅" in html and "μg/m³" in html and "O₃" in html and "_{" not in html
+    assert views.marked("【PM_{2.5}】") == "<mark>PM₂.₅</mark>"
+
+
+def test_a_quote_that_differs_marks_the_characters_and_names_the_number():
+    @dataclass(frozen=True)
+    class Near:
+        node: Node
+        score: float
+        exact: bool
+        context: str
+        segments: tuple = (("equal", "利用率不低于9", "利用率不低于9"), ("replace", "5", "2"), ("equal", "%", "%"))
+        numbers: tuple = (("95%", "92%"),)
+
+    html = views.locate_html([Near(clause(), 95.7, False, "【利用率不低于 92%】")])
+    assert "相近（相似度 95.7）：1 处不同" in html and 'class="locate-hit has-number"' in html
+    assert "数字不同：引文为 95%，原文为 92%" in html
+    assert '<span class="diff-del">5</span>' in html and '<span class="diff-ins">2</span>' in html
+
+
+def test_the_outline_tree_opens_down_to_its_target_and_marks_it():
+    chapter = clause(id="ch2", kind="chapter", title="第二章 改善水环境", parent=None, text="", path=())
+    section = clause(id="ch2.s1", kind="section", title="第一节 <治理>", parent="ch2", text="", path=("第二章 改善水环境",))
+    first, second = clause(), clause(id="ch2.s1.c2", title="整治黑臭水体", text="整治黑臭水体。")
+    html = views.outline_tree([chapter, section, first, second], target="ch2.s1.c2")
+    assert html.count("<details") == 4 and html.count(" open>") == 3  # chapter, section, the clause
+    assert 'class="tree-leaf kb-target"' in html and "第一节 &lt;治理&gt;" in html
+    assert views.outline_tree([chapter, section, first, second]).count(" open>") == 0
+    reader = views.document_view([chapter, section, first, second], chapter, "ch2.s1.c1", estimated=True)
+    assert reader.index("<h3") < reader.index("<h4") < reader.index("kb-target") and views.ESTIMATED_PAGE in reader
+
+
+def test_a_pdf_page_places_its_marks_in_fractions_of_the_page():
+    html = views.page_view(clause(), 12, "data:image/jpeg;base64,AAAA", [(0.1, 0.25, 0.5, 0.02)], 40)
+    assert "第 12 页（共 40 页）" in html and 'style="left:10.00%;top:25.00%;width:50.00%;height:2.00%"' in html
+    assert "没有找到" in views.page_view(clause(), 12, "data:,", [], 40)

@@ -11,11 +11,16 @@ from support.paths import ROOT
 
 from kb.ingest.parse import parse_file
 from kb.tools.export import (
+    POINTS,
     QUIZ_HEADERS_ZH,
+    REGISTER_LABELS_ZH,
+    TYPE_NAMES_ZH,
     display_width,
     quiz_rows,
     render_markdown,
+    render_conversation_markdown,
     render_quiz_markdown,
+    write_conversation,
     write_quiz,
     write_quiz_docx,
     write_table,
@@ -98,44 +103,84 @@ def test_markdown_file(rows, tmp_path):
     assert text.count("\n|") == 3 + 2
 
 
-def test_quiz_docx_has_questions_options_and_answer_key(quiz, tmp_path):
+def test_quiz_docx_is_an_exam_paper_with_a_candidate_line_points_and_an_answer_key(quiz, tmp_path):
     path = write_quiz_docx(quiz, tmp_path / "quiz.docx", title="巴中规划测验")
     doc = Document(str(path))
     paras = [p.text for p in doc.paragraphs]
     assert paras[0] == "巴中规划测验"
+    assert paras[1].startswith("姓名：") and "班级：" in paras[1] and "得分：" in paras[1]
+    total = sum(POINTS[it.type] for it in quiz)
+    assert paras[2] == f"（共 {len(quiz)} 题，满分 {total} 分）"
     assert "答案与解析" in paras
     key = paras.index("答案与解析")
-    questions, answers = paras[1:key], paras[key + 1:]
-    for n, item in enumerate(quiz, start=1):
-        assert any(p.startswith(f"{n}. （") and item.question in p for p in questions)
+    questions, answers = paras[3:key], paras[key + 1:]
+    sections = [p for p in questions if p[:2] in ("一、", "二、", "三、")]
+    assert [s.split("（")[0][2:] for s in sections] == [TYPE_NAMES_ZH[t] for t in POINTS if any(it.type == t for it in quiz)]
+    for section in sections:  # '一、单项选择题（每题2分，共8分）'
+        kind = next(t for t, name in TYPE_NAMES_ZH.items() if name in section)
+        count = sum(it.type == kind for it in quiz)
+        assert f"（每题{POINTS[kind]}分，共{POINTS[kind] * count}分）" in section
+    numbered = [it for t in POINTS for it in quiz if it.type == t]  # the paper's order: by section
+    for n, item in enumerate(numbered, start=1):
+        assert any(p.startswith(f"{n}. ") and item.question in p and p.endswith(f"（{POINTS[item.type]}分）")
+                   for p in questions)
         assert any(p.startswith(f"{n}. ") and item.citation in p and item.source_text in p for p in answers)
-    choice = next(it for it in quiz if it.type == "choice")
+    choice = next(it for it in numbered if it.type == "choice")
     for letter, option in zip("ABCD", choice.options, strict=True):
         assert f"{letter}. {option}" in questions
     letter = "ABCD"[choice.options.index(choice.answer)]
-    assert any(p.startswith(f"{quiz.index(choice) + 1}. {letter}. {choice.answer}") for p in answers)
+    assert any(p.startswith(f"{numbered.index(choice) + 1}. {letter}. {choice.answer}") for p in answers)
 
 
-def test_quiz_as_xlsx_and_csv_tables(quiz, tmp_path):
+def test_quiz_as_xlsx_and_csv_tables_have_one_column_per_option(quiz, tmp_path):
     ws = load_workbook(write_quiz(quiz, tmp_path / "quiz.xlsx", "xlsx")).active
     assert [c.value for c in ws[1]] == list(QUIZ_HEADERS_ZH.values())
     assert ws.max_row == len(quiz) + 1 and ws.freeze_panes == "A2"
     flat = quiz_rows(quiz)
     assert {r["type"] for r in flat} <= {"单项选择题", "填空题", "判断题"}
-    choice = next(r for r in flat if r["type"] == "单项选择题")
-    assert choice["options"].startswith("A. ") and "\nD. " in choice["options"]
+    for row, item in zip(flat, quiz, strict=True):
+        if item.type == "choice":
+            assert [row[f"option_{c}"] for c in "abcd"] == list(item.options)
+            assert row["answer"] == "ABCD"[item.options.index(item.answer)]
+        else:
+            assert [row[f"option_{c}"] for c in "abcd"] == ["", "", "", ""] and row["answer"] == item.answer
+        assert row["points"] == POINTS[item.type]
     path = write_quiz(quiz, tmp_path / "quiz.csv", "csv")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
 
 
 def test_quiz_markdown_paper(quiz):
     text = render_quiz_markdown(quiz, title="测验")
-    assert text.startswith("# 测验\n")
+    assert text.startswith("# 测验\n\n姓名：")
     assert "## 答案与解析" in text
-    assert text.count("（填空题）") == sum(it.type == "fill" for it in quiz)
+    assert text.count("## 二、") == (len({it.type for it in quiz}) >= 2)
     head, key = text.split("## 答案与解析")
     assert all(it.question in head for it in quiz)
     assert all(it.citation in key for it in quiz)
+
+
+def test_register_xlsx_has_an_autofilter_and_chinese_source_labels(rows, tmp_path):
+    path = write_table(rows, HEADERS_ZH, tmp_path / "r.xlsx", "xlsx", title="承诺清单", labels=REGISTER_LABELS_ZH)
+    ws = load_workbook(path).active
+    last = ws.cell(1, len(HEADERS_ZH)).column_letter
+    assert ws.auto_filter.ref == f"A1:{last}{len(rows) + 1}" and ws.freeze_panes == "A2"
+    col = list(HEADERS_ZH).index("source") + 1
+    assert {ws.cell(r, col).value for r in range(2, ws.max_row + 1)} == {"指标表", "条款"}
+    plain = load_workbook(write_table(rows, HEADERS_ZH, tmp_path / "p.xlsx", "xlsx")).active
+    assert {plain.cell(r, col).value for r in range(2, plain.max_row + 1)} == {"table", "clause"}  # labels asked for
+
+
+def test_a_conversation_as_markdown_and_word(tmp_path):
+    turns = [{"question": "谁负责？", "answer": "加快建设。\n责任主体：市住建局\n出处：《某规划》第二章 p.3",
+              "citations": ["某规划 › 第二章 p.3", "某规划 › 第三章 p.5"]}]
+    text = render_conversation_markdown(turns, "问答记录")
+    assert text.startswith("# 问答记录\n\n## 1. 谁负责？") and "责任主体：市住建局" in text
+    assert "- [2] 某规划 › 第三章 p.5" in text
+    doc = Document(str(write_conversation(turns, tmp_path / "c.docx", "docx")))
+    paras = [p.text for p in doc.paragraphs]
+    assert "1. 谁负责？" in paras and "出处：《某规划》第二章 p.3" in paras
+    with pytest.raises(ValueError):
+        write_conversation(turns, tmp_path / "c.pdf", "pdf")
 
 
 def test_unknown_format(tmp_path):

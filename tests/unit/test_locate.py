@@ -146,7 +146,7 @@ def test_limit(leaves):
 def test_to_dict_and_context(leaves):
     m = locate(leaves, "公共交通出行分担率不低于50%")[0]
     d = m.to_dict()
-    assert set(d) == {"id", "citation", "page", "score", "text", "span", "doc", "exact", "context"}
+    assert set(d) == {"id", "citation", "page", "score", "text", "span", "doc", "exact", "context", "numbers"}
     assert d["text"] == m.node.text and d["text"][d["span"][0]: d["span"][1]] == m.matched
     assert "【公共交通出行分担率不低于50%】" in d["context"]
     assert d["context"].startswith("…") and len(d["context"]) < 80
@@ -166,3 +166,42 @@ def test_match_is_frozen(leaves):
     with pytest.raises(AttributeError):
         m.score = 1  # type: ignore[misc]
     assert re.fullmatch(r"\d+(\.\d)?", str(m.to_dict()["score"]))
+
+
+# ------------------------------------------------------------- what differs
+
+
+def test_a_changed_number_is_marked_and_named(leaves):
+    m = locate(leaves, "确保到2025年，全市秸秆综合利用率不低于95%")[0]
+    assert not m.exact and m.node.title == "加强农业面源污染控制"
+    changed = [s for s in m.segments if s[0] != "equal"]
+    assert changed == [("replace", "5", "2")]
+    assert m.numbers == [("95%", "92%")] and m.to_dict()["numbers"] == [["95%", "92%"]]
+    assert "".join(q for _, q, _ in m.segments) == "确保到2025年，全市秸秆综合利用率不低于95%"  # the quote, rebuilt
+    assert "".join(s for _, _, s in m.segments) == "确保到2025年，全市秸秆综合利用率不低于92%"  # the source, no spaces
+
+
+def test_a_changed_character_is_marked_but_no_number_is_named(leaves):
+    m = locate(leaves, "大力推进农作物秸秆综合利用，从源头上杜绝秸杆焚烧现象")[0]
+    assert [s for s in m.segments if s[0] != "equal"] == [("replace", "杆", "秆")] and m.numbers == []
+
+
+def test_a_missing_or_added_number_is_named_with_the_side_that_has_it():
+    from kb.tools.locate import differences, number_changes
+
+    assert number_changes(differences("到年完成", "到2025年完成")) == [("", "2025")]
+    assert number_changes(differences("比例达到80%以上", "比例达到8%以上")) == [("80%", "8%")]
+    assert number_changes(differences("比例达到80%以上", "比例达到80%以上")) == []
+    # notation and spacing are not differences: PM_{2.5} is PM2.5, "μg/m ³" is μg/m3
+    assert [s[0] for s in differences("PM2.5浓度(μg/m3)", "PM _{2.5}浓度(μg/m ³)")] == ["equal"]
+
+
+def test_a_table_row_is_located_as_its_cells_read():
+    row = Node(id="box1.r23", kind="row", title="城镇污水处理率(%)", parent="box1", doc="某规划", page=19,
+               text="类别：水；序号：23；指标名称：城镇污水处理率(%)；2020年基准值：95.92；2025年目标：≥96",
+               columns=(("类别", "水"), ("序号", "23"), ("指标名称", "城镇污水处理率(%)"),
+                        ("2020年基准值", "95.92"), ("2025年目标", "≥96")))
+    [m] = locate([row], "城镇污水处理率(%) 95.92 ≥96")
+    assert m.exact and m.matched == "城镇污水处理率(%) 95.92 ≥96" and m.node is row
+    [near] = locate([row], "23 城镇污水处理率（%） 95.92 ≥98")
+    assert not near.exact and near.numbers == [("98", "96")]

@@ -1,9 +1,13 @@
-"""The web app's wiring: five tabs over one KnowledgeBase, and how it is served.
+"""The web app's wiring: six tabs over a shelf of knowledge bases, and how it is served.
 
 Every handler is a plain function of a KnowledgeBase and the form's values (see
 ``tabs/``), and every card is rendered by ``views``; this module only assembles
-them.  One KnowledgeBase is shared by every browser session (it is read-only);
-each app instance owns a private download folder, removed with it.
+them.  Each knowledge base is shared by every browser session (read-only between
+rebuilds, see ``shelf``); the selector says which one a session uses, and every
+tab is redrawn when it changes, when a document is added or removed, and when a
+page loads (so a page opened after an upload shows it).  Clicking 看原文 opens the
+source beside the tabs (``source``); 在大纲中打开 jumps into the outline.  Each app
+instance owns a private download folder, removed with it.
 
 Nothing here reaches the network: analytics are off (``analytics_enabled=False``
 on the Blocks, no environment variable needed), ``share`` is off, the theme's
@@ -13,6 +17,8 @@ Gradio is imported when an app is made, not when this module is.
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
@@ -24,6 +30,8 @@ from kb.errors import IndexMissing
 from kb.interfaces.web import views
 from kb.interfaces.web.downloads import Downloads
 from kb.interfaces.web.examples import Examples, examples_for
+from kb.interfaces.web.shelf import Shelf
+from kb.interfaces.web.source import source_panel
 from kb.knowledge import KnowledgeBase
 
 if TYPE_CHECKING:
@@ -45,39 +53,126 @@ def stylesheet() -> str:
     return files(__package__).joinpath("static/kb.css").read_text(encoding="utf-8")
 
 
+def script() -> str:
+    """The page script (static/kb.js): citation buttons, copy, scrolling; run once per page load."""
+    return files(__package__).joinpath("static/kb.js").read_text(encoding="utf-8")
+
+
 def header_html(kb: KnowledgeBase) -> str:
     leaves = sum(1 for n in kb.nodes if n.kind in LEAF_KINDS and n.text)
     return views.header_html(kb.documents, len(kb.chapters()), leaves, len(kb.targets()))
 
 
-def create_app(kb: KnowledgeBase, examples: Examples | None = None, downloads: Downloads | None = None,
-               concurrency: int = CONCURRENCY) -> gr.Blocks:
-    """The Blocks UI over one loaded (read-only, shared) KnowledgeBase.
+#: Gradio's own labels that its zh-CN dictionary leaves in English (or words them for developers).
+ZH_CN = {
+    "dataframe": {"filter": "筛选", "clear_filter": "清除筛选", "sort_ascending": "升序", "sort_descending": "降序",
+                  "clear_sort": "取消排序", "sort_column": "排序"},
+    "chatbot": {"like": "有帮助", "dislike": "没帮助", "copy_message": "复制", "copied_message": "已复制",
+                "clear": "清空对话", "retry": "重试", "undo": "撤销"},
+    "common": {"settings": "设置", "clear": "清除", "download": "下载", "language": "语言", "display_theme": "显示主题"},
+    "upload_text": {"drop_file": "将文件拖放到此处", "click_to_upload": "点击上传", "or": "或"},
+    "file": {"uploading": "正在上传…"},
+}
 
-    ``examples`` default to the plan's own (see kb.interfaces.web.examples);
-    ``downloads`` to a fresh private folder that lives as long as the app.
+
+def i18n():
+    """Gradio's translations with ours on top, for Chinese browsers (zh-CN, and zh as sent by some)."""
+    import gradio as gr
+
+    return gr.I18n(**{"zh-CN": ZH_CN, "zh": ZH_CN})
+
+
+def browser_secret(shelf: Shelf) -> str:
+    """The key the browser's saved conversations are encrypted with: kept beside the index, so that a
+    restart still reads them (a fresh random key per start would lose every conversation)."""
+    path = shelf.workspace(None) / ".kb-app-secret"
+    try:
+        value = path.read_text(encoding="ascii").strip()
+        if len(value) >= 16:
+            return value
+    except OSError:
+        pass
+    value = secrets.token_hex(16)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(value)
+    except OSError:
+        pass  # a read-only workspace: conversations last until the server restarts
+    return value
+
+
+def create_app(kb: KnowledgeBase | Shelf, examples: Examples | None = None, downloads: Downloads | None = None,
+               concurrency: int = CONCURRENCY, encoder=None) -> gr.Blocks:
+    """The Blocks UI over a shelf of knowledge bases, or one loaded KnowledgeBase.
+
+    ``examples`` default to the first plan's own (see kb.interfaces.web.examples);
+    ``downloads`` to a fresh private folder that lives as long as the app; ``encoder``
+    embeds uploads (default: the index's model, loaded when first needed).
     """
     import gradio as gr
 
-    from kb.interfaces.web.tabs import chat, locate, outline, quiz, register
+    from kb.interfaces.web.tabs import chat, docs, locate, outline, quiz, register
+    from kb.interfaces.web.tabs.common import Wiring
 
-    examples = examples or examples_for(kb)
+    shelf = kb if isinstance(kb, Shelf) else Shelf.single(kb, encoder=encoder)
+    kb0 = shelf.get(None)
+    examples = examples or examples_for(kb0)
     downloads = downloads or Downloads()
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=GRADIO_CACHE) as demo:
-        gr.HTML(header_html(kb), elem_id="kb-header")
-        with gr.Tabs(elem_id="kb-tabs"):
+        with gr.Sidebar(position="right", open=False, width="min(760px, 100vw)", elem_id="source-panel") as side:
+            source = gr.HTML(views.hint_html("点引用条款旁的“看原文”，在这里查看出处所在的页。"), elem_id="source-view")
+        with gr.Row(elem_id="kb-top", equal_height=False):
+            header = gr.HTML(header_html(kb0), elem_id="kb-header")
+            selector = gr.Dropdown(shelf.names, value=shelf.default, label="知识库", elem_id="kb-select",
+                                   visible=len(shelf.names) > 1, scale=0, min_width=200)
+        wiring = Wiring(shelf, selector, downloads, secret=browser_secret(shelf))
+        with gr.Tabs(elem_id="kb-tabs") as tabs:
             with gr.Tab("问答", id="chat", elem_id="tab-chat"):
-                chat.build(kb, examples.questions)
+                chat.build(wiring, examples.questions)
             with gr.Tab("大纲", id="outline", elem_id="tab-outline"):
-                outline.build(kb)
+                outlined = outline.build(wiring)
             with gr.Tab("指标清单", id="register", elem_id="tab-register"):
-                register.build(kb, downloads)
+                register.build(wiring)
             with gr.Tab("条款定位", id="locate", elem_id="tab-locate"):
-                locate.build(kb, examples.phrases)
+                locate.build(wiring, examples.phrases)
             with gr.Tab("出题", id="quiz", elem_id="tab-quiz"):
-                quiz.build(kb, downloads)
+                quiz.build(wiring)
+            with gr.Tab("文档", id="docs", elem_id="tab-docs"):
+                changes = docs.build(wiring)
+        opened = gr.Textbox(elem_id="kb-open", elem_classes="kb-hidden", show_label=False, container=False)
+        jump = gr.Textbox(elem_id="kb-goto", elem_classes="kb-hidden", show_label=False, container=False)
+
+        outputs = [header, *wiring.refresh_outputs()]
+
+        def redraw(name: str | None):
+            current = shelf.get(name)
+            return [header_html(current), *wiring.refresh(current)]
+
+        def open_source(name: str | None, value: str):
+            doc, node = outline.parse_event(value)
+            return source_panel(shelf.get(name), doc or "", node or ""), gr.Sidebar(open=True)
+
+        def open_outline(name: str | None, value: str):
+            doc, node = outline.parse_event(value)
+            doc, tree, reader = outline.goto(shelf.get(name), doc, node)
+            return gr.Tabs(selected="outline"), gr.update(value=doc), tree, reader, gr.Sidebar(open=False)
+
+        opened.change(open_source, [selector, opened], [source, side], api_visibility="private").then(
+            None, js="() => { window.kbShowSource && window.kbShowSource(); }")
+        jump.change(open_outline, [selector, jump], [tabs, outlined["doc"], outlined["tree"], outlined["reader"],
+                                                     side], api_visibility="private").then(
+            None, js=outline.SHOW_TARGET_JS)
+        selector.change(redraw, selector, outputs, api_visibility="private")
+        for event in changes:
+            event.then(redraw, selector, outputs, api_visibility="private")
+        demo.load(None, js=script())
+        demo.load(redraw, selector, outputs, api_visibility="private")
+        for fn, inputs, targets in wiring.demo_load:
+            demo.load(fn, inputs, targets, api_visibility="private")
     demo.queue(default_concurrency_limit=concurrency)
     demo.kb_downloads = downloads  # the handlers hold it too; kept here so the app's owner can find it
+    demo.kb_shelf = shelf
     return demo
 
 
@@ -92,7 +187,7 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: bo
     return demo.launch(
         server_name=host, server_port=port, share=False, prevent_thread_lock=not block, quiet=quiet,
         css=stylesheet(), theme=theme(), ssr_mode=False, mcp_server=False, pwa=False, enable_monitoring=False,
-        footer_links=["settings"],
+        footer_links=["settings"], i18n=i18n(),
     )
 
 

@@ -1,25 +1,35 @@
-"""问答: ask in plain Chinese, get an answer card with owners, targets, deadlines and the cited clauses.
+"""问答: ask in plain Chinese, get a compact answer card (owners, targets, deadlines, citations folded).
 
-A session keeps only its chat and the questions asked so far, which ``kb.ask``
-needs to understand a follow-up such as 那到什么时候完成？.
+A session keeps its chat and the questions asked so far, which ``kb.ask`` needs
+to understand a follow-up such as 那到什么时候完成？.  Both are also kept in the
+browser (``gr.BrowserState``, per knowledge base), so a reload finds the
+conversation again; it can be downloaded as .docx or .md.  👍/👎 go to
+``feedback.jsonl`` beside the index (see kb.interfaces.web.feedback).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
-from functools import partial
+from html import escape
 
 import gradio as gr
 
 from kb.errors import QueryError
 from kb.interfaces.web import views
+from kb.interfaces.web.downloads import Downloads
+from kb.interfaces.web.feedback import Vote, record_feedback
 from kb.interfaces.web.tabs.common import (
     ALL_CHAPTERS,
     ALL_DOCS,
+    Wiring,
     chapter_dropdown,
     chapter_filter,
+    chapter_update,
     doc_dropdown,
     doc_filter,
+    doc_update,
     show_doc,
     update_chapters,
 )
@@ -31,9 +41,14 @@ WELCOME = (
     "追问时可以直接说“那到什么时候完成？”。"
 )
 HELP = (
-    "回答摘自规划原文，关键词以黄色标出。**责任主体**、**目标**、**期限**都从所引条款中提取；"
-    "条款没写责任主体时，会引用规划的总体责任分工条款。点开引用条款可看全文和页码。"
+    "回答摘自规划原文，关键词以黄色标出。**责任主体**、**目标**、**期限**都从所引条款中提取。"
+    "点“看原文”可打开出处所在的页；“复制”得到带出处的纯文本，可直接粘贴到 Word 或微信。"
 )
+#: Turns a browser keeps per knowledge base (older ones drop off).
+KEEP_TURNS = 40
+CHAT_FORMATS = (("Word（docx）", "docx"), ("Markdown（md）", "md"))
+#: localStorage key of the saved conversations (one entry per knowledge base).
+STORAGE_KEY = "kb-chat"
 
 
 def empty_question(example: str = "") -> str:
@@ -71,13 +86,15 @@ def chat_turn(
     if not question:
         history.append({"role": "assistant", "content": views.notice_html(empty_question(example))})
         return history, asked, ""
-    history.append({"role": "user", "content": question})
+    history.append({"role": "user", "content": escape(question, quote=False)})
     try:
         a = kb.ask(question, history=asked, doc=doc_filter(doc_value), chapter=chapter_filter(chapter_value))
     except QueryError:
         history.append({"role": "assistant", "content": views.notice_html(polite_error(kb, question, example))})
         return history, asked, question
-    history.append({"role": "assistant", "content": views.answer_html(a, show_doc(kb), kb.mark)})
+    card = views.answer_html(a, show_doc(kb), kb.mark, asks_owner=kb.asks_owner(question), question=question,
+                             searched=a.searched or question)
+    history.append({"role": "assistant", "content": card})
     return history, [*asked, a.searched or question], ""
 
 
@@ -88,43 +105,144 @@ def example_turn(kb: KnowledgeBase, history: list | None, asked: list[str] | Non
     return chat_turn(kb, value.get("text", ""), history, asked, doc_value, chapter_value)
 
 
-def build(kb: KnowledgeBase, examples: Sequence[str]) -> None:
-    """The chat beside its filters and example questions."""
+# ------------------------------------------------------- kept in the browser
+
+
+def remember(saved: dict | None, name: str, history: list, asked: list[str]) -> dict:
+    """The browser's saved conversations with this knowledge base's replaced (its last KEEP_TURNS turns)."""
+    saved = dict(saved) if isinstance(saved, dict) else {}
+    saved[name] = {"messages": list(history)[-2 * KEEP_TURNS:], "asked": list(asked)[-KEEP_TURNS:]}
+    return saved
+
+
+def restore(saved: dict | None, name: str) -> tuple[list, list[str]]:
+    """The conversation the browser kept for this knowledge base (empty if none, or not readable)."""
+    entry = saved.get(name) if isinstance(saved, dict) else None
+    if not isinstance(entry, dict):
+        return [], []
+    messages = [m for m in entry.get("messages") or [] if isinstance(m, dict) and m.get("role") in
+                ("user", "assistant") and isinstance(m.get("content"), str)]
+    asked = [a for a in entry.get("asked") or [] if isinstance(a, str)]
+    return messages, asked
+
+
+def conversation(history: Sequence[dict]) -> list[dict]:
+    """The answered turns of a chat as {question, answer, citations}, for export."""
+    turns = []
+    for m in history or []:
+        if not isinstance(m, dict) or m.get("role") != "assistant":
+            continue
+        record = views.read_turn(str(m.get("content", "")))
+        if record and record.get("q"):
+            turns.append({"question": record["q"], "answer": record.get("text", ""),
+                          "citations": [c.get("citation", "") for c in record.get("cites", [])]})
+    return turns
+
+
+def export_chat(kb: KnowledgeBase, downloads: Downloads, history: list | None, fmt: str):
+    """The conversation as a .docx or .md file (hidden when there is nothing to export)."""
+    turns = conversation(history or [])
+    if not turns:
+        return gr.update(value=None, visible=False), views.empty_result("还没有可导出的问答。")
+    fmt = fmt if fmt in {v for _, v in CHAT_FORMATS} else "docx"
+    digest = hashlib.sha1(json.dumps(turns, ensure_ascii=False).encode("utf-8")).hexdigest()
+    title = f"{(kb.documents[0] if len(kb.documents) == 1 else '规划')}问答记录"
+    path = downloads.file(f"问答记录.{fmt}", ("chat", digest, fmt),
+                          lambda part: kb.write_conversation(turns, part, fmt, title=title))
+    return gr.update(value=path, visible=True, label=f"下载问答记录（{fmt}）"), ""
+
+
+def feedback(wiring: Wiring, name: str, history: list | None, index, value, liked) -> str | None:
+    """Write one 👍/👎 to feedback.jsonl; returns the vote written (None for a notice or an unknown message)."""
+    history = history or []
+    i = index[0] if isinstance(index, list | tuple) else index
+    content = history[i].get("content") if isinstance(i, int) and 0 <= i < len(history) else value
+    record = views.read_turn(content if isinstance(content, str) else str(value or ""))
+    if not record or not record.get("q"):
+        return None
+    vote = "up" if liked is True or liked == "Like" else "down" if liked is False or liked == "Dislike" else str(liked)
+    record_feedback(wiring.shelf.feedback_file(name), Vote(
+        index=wiring.shelf.name(name), question=record["q"], searched=record.get("searched", ""),
+        answer=record.get("text", ""), vote=vote,
+        citations=tuple({"doc": c.get("doc"), "id": c.get("id")} for c in record.get("cites", []))))
+    return vote
+
+
+#: Scrolls the newest question to the top of the chat, so its answer's first line is on screen.
+SCROLL_JS = "() => { window.kbShowLatest && window.kbShowLatest(); }"
+
+
+def build(wiring: Wiring, examples: Sequence[str]) -> None:
+    """The chat, its box, and beside (on a phone: below) it the filters, clear and export."""
+    kb0 = wiring.kb(None)
     example = examples[0] if examples else ""
-    turn = partial(chat_turn, kb, example=example)
     asked = gr.State([])
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=4):
+    saved = gr.BrowserState({}, storage_key=STORAGE_KEY, secret=wiring.secret)
+    with gr.Row(equal_height=False, elem_id="chat-row"):
+        with gr.Column(scale=4, min_width=300):
             chatbot = gr.Chatbot(
-                show_label=False, elem_id="chatbot", height=540, layout="panel",
-                placeholder=WELCOME, buttons=["copy"], feedback_options=None,
-                examples=[{"text": q} for q in examples] or None,
+                show_label=False, elem_id="chatbot", height="min(72vh, 760px)", min_height=360, layout="panel",
+                placeholder=WELCOME, buttons=[], feedback_options=("Like", "Dislike"), autoscroll=False,
+                sanitize_html=False, examples=[{"text": q} for q in examples] or None,
             )
-            with gr.Row():
+            with gr.Row(elem_id="ask-row"):
                 question = gr.Textbox(
                     placeholder=f"用一句话提问{f'，比如：{example}' if example else ''}（回车发送）",
-                    show_label=False, scale=6, elem_id="question", max_lines=4, autofocus=True,
+                    show_label=False, scale=6, elem_id="question", max_lines=4, autofocus=True, container=False,
                 )
-                send = gr.Button("发送", variant="primary", scale=1, min_width=80, elem_id="send")
-        with gr.Column(scale=1, min_width=220):
-            doc = doc_dropdown(kb)
-            chapter = chapter_dropdown(kb, "只在这一章里找", "chat-chapter")
+                send = gr.Button("发送", variant="primary", scale=1, min_width=72, elem_id="send")
+        with gr.Column(scale=1, min_width=220, elem_id="chat-side"):
+            doc = doc_dropdown(kb0)
+            chapter = chapter_dropdown(kb0, "只在这一章里找", "chat-chapter")
             clear = gr.Button("清空对话", size="sm", elem_id="clear")
-            if examples:
-                gr.Markdown("**试试这样问：**")
-            buttons = [gr.Button(q, size="sm", elem_classes="example-btn") for q in examples]
-            gr.Markdown(HELP)
-    outputs = [chatbot, asked, question]
-    question.submit(turn, [question, chatbot, asked, doc, chapter], outputs, api_name="ask")
-    send.click(turn, [question, chatbot, asked, doc, chapter], outputs, api_visibility="private")
-    for button, q in zip(buttons, examples, strict=True):
-        button.click(partial(turn, q), [chatbot, asked, doc, chapter], outputs, api_visibility="private")
+            with gr.Accordion("导出对话", open=False, elem_id="chat-export"):
+                fmt = gr.Radio(CHAT_FORMATS, value="docx", show_label=False, container=False, elem_id="chat-format")
+                export = gr.Button("生成文件", size="sm", elem_id="chat-export-button")
+                exported = gr.DownloadButton("下载问答记录", visible=False, elem_id="chat-download", size="sm")
+                export_note = gr.HTML()
+            gr.Markdown(HELP, elem_classes="chat-help")
+    selector = wiring.selector
 
-    def on_example(history: list, asked: list[str], doc_value: str, chapter_value: str, evt: gr.SelectData):
+    def turn(name, message, history, asked_, doc_value, chapter_value, saved_):
+        history, asked_, box = chat_turn(wiring.kb(name), message, history, asked_, doc_value, chapter_value,
+                                         example)
+        return history, asked_, box, remember(saved_, wiring.shelf.name(name), history, asked_)
+
+    outputs = [chatbot, asked, question, saved]
+    inputs = [selector, question, chatbot, asked, doc, chapter, saved]
+    question.submit(turn, inputs, outputs, api_name="ask").then(None, js=SCROLL_JS)
+    send.click(turn, inputs, outputs, api_visibility="private").then(None, js=SCROLL_JS)
+
+    def on_example(name: str, history: list, asked_: list[str], doc_value: str, chapter_value: str, saved_: dict,
+                   evt: gr.SelectData):
         # a plain function, not a partial: Gradio finds the SelectData argument through its type hints
-        return example_turn(kb, history, asked, doc_value, chapter_value, evt)
+        value = evt.value if isinstance(evt.value, dict) else {"text": str(evt.value)}
+        return turn(name, value.get("text", ""), history, asked_, doc_value, chapter_value, saved_)
 
-    chatbot.example_select(on_example, [chatbot, asked, doc, chapter], outputs, api_visibility="private")
-    clear.click(lambda: ([], [], ""), None, outputs, api_visibility="private")
-    chatbot.clear(lambda: [], None, asked, api_visibility="private")  # the chat's bin icon: forget the topic too
-    doc.change(partial(update_chapters, kb), doc, chapter, api_visibility="private")
+    chatbot.example_select(on_example, [selector, chatbot, asked, doc, chapter, saved], outputs,
+                           api_visibility="private").then(None, js=SCROLL_JS)
+
+    def forget(name: str, saved_: dict):
+        return [], [], "", remember(saved_, wiring.shelf.name(name), [], [])
+
+    clear.click(forget, [selector, saved], outputs, api_visibility="private")
+    chatbot.clear(forget, [selector, saved], outputs, api_visibility="private")
+
+    def on_like(name: str, history: list, evt: gr.LikeData):
+        feedback(wiring, name, history, evt.index, evt.value, evt.liked)
+
+    chatbot.like(on_like, [selector, chatbot], None, api_visibility="private")
+    export.click(lambda name, history, f: export_chat(wiring.kb(name), wiring.downloads, history, f),
+                 [selector, chatbot, fmt], [exported, export_note], api_visibility="private")
+    fmt.change(lambda: (gr.update(visible=False), ""), None, [exported, export_note], api_visibility="private")
+    doc.change(wiring.bind(update_chapters), [selector, doc], chapter, api_visibility="private")
+
+    def reload(name: str, saved_: dict):
+        history, asked_ = restore(saved_, wiring.shelf.name(name))
+        return history, asked_
+
+    # A reload, or another knowledge base picked: that knowledge base's conversation, as the browser kept it.
+    wiring.demo_load.append((reload, [selector, saved], [chatbot, asked]))
+    selector.change(reload, [selector, saved], [chatbot, asked], api_visibility="private")
+    wiring.on_change([doc, chapter], lambda kb: [doc_update(kb), chapter_update(kb)])
+

@@ -1,9 +1,14 @@
-"""The document and chapter filters every tab shares."""
+"""What every tab shares: the document and chapter filters, and the wiring to the session's knowledge base."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
 import gradio as gr
 
+from kb.interfaces.web.downloads import Downloads
+from kb.interfaces.web.shelf import Shelf
 from kb.knowledge import KnowledgeBase
 
 ALL_DOCS = "全部文件"
@@ -49,3 +54,63 @@ def doc_dropdown(kb: KnowledgeBase) -> gr.Dropdown:
 
 def chapter_dropdown(kb: KnowledgeBase, label: str = "章节", elem_id: str | None = None) -> gr.Dropdown:
     return gr.Dropdown(chapter_choices(kb), value=ALL_CHAPTERS, label=label, elem_id=elem_id)
+
+
+# ------------------------------------------------------------------ wiring
+
+
+@dataclass
+class Wiring:
+    """What every tab is built with: the shelf of knowledge bases, the selector naming the session's one,
+    the download folder, and the refreshers run when the knowledge base (or its documents) change.
+
+    Every handler takes the selector's value first; :meth:`bind` turns a function of a
+    KnowledgeBase into one, so the tabs' logic stays a plain function of the library.
+    """
+
+    shelf: Shelf
+    selector: gr.Dropdown
+    downloads: Downloads
+    #: Encrypts what the browser keeps (the conversations); stable per workspace, so a restart keeps them.
+    secret: str = ""
+    #: Run once the knowledge base is known: (fn, inputs, outputs), wired to the page's load.
+    demo_load: list[tuple[Callable, list, list]] = field(default_factory=list)
+    #: The tabs, so a handler can switch to one (gr.Tabs(selected=...)).
+    tabs: object = None
+    refreshers: list[tuple[list, Callable[[KnowledgeBase], list]]] = field(default_factory=list)
+
+    def kb(self, name: str | None) -> KnowledgeBase:
+        return self.shelf.get(name)
+
+    def bind(self, fn: Callable[..., object]) -> Callable[..., object]:
+        """``fn(kb, *args)`` as a handler ``(kb name, *args)``."""
+
+        def handler(name: str | None, *args):
+            return fn(self.shelf.get(name), *args)
+
+        handler.__name__ = getattr(fn, "__name__", "handler")
+        return handler
+
+    def on_change(self, outputs: list, fn: Callable[[KnowledgeBase], list]) -> None:
+        """Have ``fn(kb)`` (one update per output) run when the session's knowledge base changes."""
+        self.refreshers.append((outputs, fn))
+
+    def refresh_outputs(self) -> list:
+        return [o for outputs, _ in self.refreshers for o in outputs]
+
+    def refresh(self, kb: KnowledgeBase) -> list:
+        out: list = []
+        for outputs, fn in self.refreshers:
+            values = fn(kb)
+            assert len(values) == len(outputs), fn
+            out.extend(values)
+        return out
+
+
+def doc_update(kb: KnowledgeBase):
+    """The document filter for another knowledge base (or after an upload)."""
+    return gr.update(choices=doc_choices(kb), value=ALL_DOCS, visible=show_doc(kb))
+
+
+def chapter_update(kb: KnowledgeBase):
+    return gr.update(choices=chapter_choices(kb), value=ALL_CHAPTERS)

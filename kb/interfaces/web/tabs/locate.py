@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 
 import gradio as gr
 
 from kb.errors import QueryError
 from kb.interfaces.web import views
-from kb.interfaces.web.tabs.common import show_doc
+from kb.interfaces.web.tabs.common import Wiring, show_doc
 from kb.knowledge import KnowledgeBase
 
 #: Clauses listed at most.
@@ -30,9 +29,10 @@ def locate_html(kb: KnowledgeBase, phrase: str | None) -> str:
     return views.locate_html(matches, show_doc(kb))
 
 
-def build(kb: KnowledgeBase, phrases: Sequence[str]) -> None:
+def build(wiring: Wiring, phrases: Sequence[str]) -> None:
     """A phrase box, its button and the matches; ``phrases`` are verbatim examples from the plan."""
-    gr.Markdown("粘贴一句话，查它出自规划的哪一条（标点、空格不同或错一两个字也能找到）。")
+    gr.Markdown("粘贴一句话，查它出自规划的哪一条（标点、空格不同或错一两个字也能找到；表格中的一行也能找）。"
+                "与原文不同的字会标出，数字不同会直接写明。")
     with gr.Row():
         phrase = gr.Textbox(label="要查找出处的原文", lines=2, elem_id="locate-phrase", scale=5,
                             placeholder=f"例如：{phrases[0]}" if phrases else "粘贴规划中的一句话")
@@ -40,5 +40,6 @@ def build(kb: KnowledgeBase, phrases: Sequence[str]) -> None:
     if phrases:
         gr.Examples([[p] for p in phrases], inputs=phrase, label="示例")
     found = gr.HTML(elem_id="locate-result")
-    find.click(partial(locate_html, kb), phrase, found, api_name="locate")
-    phrase.submit(partial(locate_html, kb), phrase, found, api_visibility="private")
+    find.click(wiring.bind(locate_html), [wiring.selector, phrase], found, api_name="locate")
+    phrase.submit(wiring.bind(locate_html), [wiring.selector, phrase], found, api_visibility="private")
+    wiring.on_change([found], lambda kb: [""])

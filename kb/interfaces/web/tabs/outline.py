@@ -1,106 +1,109 @@
-"""大纲: walk a plan chapter → section or box → clause, and read the clause among its siblings."""
+"""大纲: a plan as a tree that opens and closes, with a reader for a whole chapter beside it.
+
+The tree (views.outline_tree) is plain <details>: chapters, sections and boxes
+open and close in the browser, each clause opens to its text.  读全文 on a
+heading shows everything under it in the reader; a citation's 在大纲中打开 comes
+here with the tree opened down to the clause and its chapter in the reader, the
+clause marked (see :func:`goto`).
+"""
 
 from __future__ import annotations
 
-from functools import partial
+import json
 
 import gradio as gr
 
-from kb.document import LEAF_KINDS
+from kb.document import Node
 from kb.interfaces.web import views
-from kb.interfaces.web.tabs.common import doc_filter
+from kb.interfaces.web.source import real_pages
+from kb.interfaces.web.tabs.common import Wiring
 from kb.knowledge import KnowledgeBase
 
-NOTICE = "印发通知"
-CHAPTER_BODY = "（本章正文）"
+READER_HINT = "点目录中任一章、节旁的“读全文”，在这里阅读整章；点条款标题可展开原文。"
+#: After the tree and reader are drawn: the marked clause scrolled into view in both.
+SHOW_TARGET_JS = "() => { window.kbShowTarget && window.kbShowTarget(); }"
 
 
-def outline_tops(kb: KnowledgeBase, doc: str | None = None) -> list[tuple[str, str]]:
-    """The plan's top level: the notice, the foreword and each chapter."""
-    doc = doc or kb.documents[0]
-    return [(n.title if n.kind != "preamble" else NOTICE, n.id) for n in kb.nodes
-            if n.doc == doc and n.parent is None and (n.kind != "preamble" or n.text)]
+def first_doc(kb: KnowledgeBase, doc: str | None) -> str:
+    return doc if doc in kb.documents else kb.documents[0]
 
 
-def outline_parts(kb: KnowledgeBase, top_id: str, doc: str | None = None) -> list[tuple[str, str]]:
-    """Sections and boxes of a chapter; the chapter itself first when clauses sit right under it."""
-    doc = doc or kb.documents[0]
-    top = kb.node(top_id, doc)
-    if top is None:
-        return []
-    children = kb.children(top)
-    parts = [(c.title, c.id) for c in children if c.kind not in LEAF_KINDS]
-    if top.kind in LEAF_KINDS or any(c.kind in LEAF_KINDS for c in children):
-        parts.insert(0, (CHAPTER_BODY if top.kind == "chapter" else top.title, top.id))
-    return parts
+def doc_nodes(kb: KnowledgeBase, doc: str | None) -> list[Node]:
+    doc = first_doc(kb, doc)
+    return [n for n in kb.nodes if n.doc == doc]
 
 
-def outline_leaves(kb: KnowledgeBase, part_id: str, doc: str | None = None) -> list[tuple[str, str]]:
-    """The clauses, box items and table rows directly under a section, box or chapter."""
-    doc = doc or kb.documents[0]
-    part = kb.node(part_id, doc)
-    if part is None:
-        return []
-    if part.kind in LEAF_KINDS:
-        return [(part.title or "全文", part.id)]
-    leaves = [c for c in kb.children(part) if c.kind in LEAF_KINDS and c.text]
-    return [(views.short(c.title or c.text, 40), c.id) for c in leaves]
+def tree_html(kb: KnowledgeBase, doc: str | None, target: str | None = None) -> str:
+    """The outline of one document; ``target`` opened down to and marked."""
+    return views.outline_tree(doc_nodes(kb, doc), target)
 
 
-def outline_context(kb: KnowledgeBase, leaf_id: str | None, doc: str | None = None) -> str:
-    """A clause in context: where it stands, then it and its siblings (it open, they folded)."""
-    doc = doc or kb.documents[0]
-    leaf = kb.node(leaf_id, doc) if leaf_id else None
-    if leaf is None:
-        return views.outline_context(None)
-    parent = kb.node(leaf.parent, doc) if leaf.parent else None
-    siblings = [c for c in kb.children(parent) if c.kind in LEAF_KINDS and c.text] if parent else [leaf]
-    return views.outline_context(leaf, siblings)
+def top_of(kb: KnowledgeBase, node: Node) -> Node:
+    """The chapter (or top-level part, foreword …) a node stands in."""
+    seen = set()
+    while node.parent and node.parent not in seen:
+        seen.add(node.parent)
+        parent = kb.node(node.parent, node.doc)
+        if parent is None:
+            break
+        node = parent
+    return node
 
 
-def outline_pick_top(kb: KnowledgeBase, doc_value: str | None, top_id: str):
-    """Chapter chosen → its parts, their first part's clauses, the first clause shown."""
-    doc = doc_filter(doc_value)
-    parts = outline_parts(kb, top_id, doc)
-    part = parts[0][1] if parts else None
-    leaves = outline_leaves(kb, part, doc) if part else []
-    leaf = leaves[0][1] if leaves else None
-    return (gr.update(choices=parts, value=part), gr.update(choices=leaves, value=leaf),
-            outline_context(kb, leaf, doc))
+def reader_html(kb: KnowledgeBase, doc: str | None, node_id: str | None, target: str | None = None) -> str:
+    """Everything under ``node_id`` (a chapter or section) as running text; ``target`` marked."""
+    doc = first_doc(kb, doc)
+    node = kb.node(node_id, doc) if node_id else None
+    if node is None:
+        return views.hint_html(READER_HINT)
+    estimated = not real_pages(kb, doc) and any(n.page for n in doc_nodes(kb, doc))
+    return views.document_view(doc_nodes(kb, doc), node, target, estimated)
 
 
-def outline_pick_part(kb: KnowledgeBase, doc_value: str | None, part_id: str):
-    doc = doc_filter(doc_value)
-    leaves = outline_leaves(kb, part_id, doc) if part_id else []
-    leaf = leaves[0][1] if leaves else None
-    return gr.update(choices=leaves, value=leaf), outline_context(kb, leaf, doc)
+def goto(kb: KnowledgeBase, doc: str | None, node_id: str | None) -> tuple[str, str, str]:
+    """A citation opened in the outline: (document, tree opened to the clause, its chapter in the reader)."""
+    doc = first_doc(kb, doc)
+    node = kb.node(node_id, doc) if node_id else None
+    if node is None:
+        return doc, tree_html(kb, doc), views.hint_html("找不到这一条（索引可能已更新）。")
+    return doc, tree_html(kb, doc, node.id), reader_html(kb, doc, top_of(kb, node).id, node.id)
 
 
-def outline_pick_doc(kb: KnowledgeBase, doc_value: str | None):
-    doc = doc_filter(doc_value)
-    tops = outline_tops(kb, doc)
-    first = tops[0][1] if tops else None
-    return (gr.update(choices=tops, value=first), *outline_pick_top(kb, doc_value, first))
+def parse_event(value: str | None) -> tuple[str | None, str | None]:
+    """(doc, node id) from the page script's event value (JSON with doc, node and a time stamp)."""
+    try:
+        data = json.loads(value or "")
+    except ValueError:
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    return (str(data["doc"]) if data.get("doc") else None), (str(data["node"]) if data.get("node") else None)
 
 
-def outline_pick_leaf(kb: KnowledgeBase, doc_value: str | None, leaf_id: str | None) -> str:
-    return outline_context(kb, leaf_id, doc_filter(doc_value))
+def build(wiring: Wiring) -> dict:
+    """The document picker, tree and reader; returns the components a jump from a citation updates."""
+    kb0 = wiring.kb(None)
+    with gr.Row(elem_id="outline-bar"):
+        doc = gr.Dropdown(kb0.documents, value=kb0.documents[0], label="文件", visible=len(kb0.documents) > 1,
+                          elem_id="outline-doc")
+        gr.HTML('<div class="tree-tools"><button type="button" class="kb-expand" data-kb-tree="open">全部展开'
+                '</button><button type="button" class="kb-expand" data-kb-tree="close">全部收起</button></div>')
+    with gr.Row(equal_height=False, elem_id="outline-row"):
+        with gr.Column(scale=2, min_width=280):
+            tree = gr.HTML(tree_html(kb0, None), elem_id="outline-tree")
+        with gr.Column(scale=3, min_width=300):
+            reader = gr.HTML(views.hint_html(READER_HINT), elem_id="outline-reader")
+    read = gr.Textbox(elem_id="kb-read", elem_classes="kb-hidden", show_label=False, container=False)
 
+    def on_read(name: str, value: str, doc_value: str):
+        event_doc, node = parse_event(value)
+        return reader_html(wiring.kb(name), event_doc or doc_value, node)
 
-def build(kb: KnowledgeBase) -> None:
-    """Three cascading dropdowns over the clause in context; opens on the first chapter's first clause."""
-    tops = outline_tops(kb)
-    first = next((v for _, v in tops if kb.node(v, kb.documents[0]).kind == "chapter"), tops[0][1] if tops else None)
-    parts = outline_parts(kb, first) if first else []
-    leaves = outline_leaves(kb, parts[0][1]) if parts else []
-    leaf0 = leaves[0][1] if leaves else None
-    with gr.Row():
-        doc = gr.Dropdown(kb.documents, value=kb.documents[0], label="文件", visible=len(kb.documents) > 1)
-        top = gr.Dropdown(tops, value=first, label="章", elem_id="outline-chapter")
-        part = gr.Dropdown(parts, value=parts[0][1] if parts else None, label="节 / 专栏", elem_id="outline-part")
-        leaf = gr.Dropdown(leaves, value=leaf0, label="条款", elem_id="outline-leaf")
-    context = gr.HTML(outline_context(kb, leaf0), elem_id="outline-context")
-    doc.change(partial(outline_pick_doc, kb), doc, [top, part, leaf, context], api_visibility="private")
-    top.input(partial(outline_pick_top, kb), [doc, top], [part, leaf, context], api_visibility="private")
-    part.input(partial(outline_pick_part, kb), [doc, part], [leaf, context], api_visibility="private")
-    leaf.input(partial(outline_pick_leaf, kb), [doc, leaf], context, api_visibility="private")
+    read.change(on_read, [wiring.selector, read, doc], reader, api_visibility="private").then(
+        None, js="() => { window.kbShowReader && window.kbShowReader(); }")
+    doc.input(lambda name, d: (tree_html(wiring.kb(name), d), views.hint_html(READER_HINT)),
+               [wiring.selector, doc], [tree, reader], api_visibility="private")
+    wiring.on_change([doc, tree, reader], lambda kb: [
+        gr.update(choices=kb.documents, value=kb.documents[0], visible=len(kb.documents) > 1),
+        tree_html(kb, None), views.hint_html(READER_HINT)])
+    return {"doc": doc, "tree": tree, "reader": reader}
