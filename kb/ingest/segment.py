@@ -1,7 +1,7 @@
 """Segmentation: cut cleaned blocks into the plan's real tree.
 
 Chinese plans number their parts in a few families: 第X章/第X节 with 专栏 boxes
-(the Bazhong plan), 一、/（一）/1./（1） (most notices and opinions) and 第X条
+(development plans), 一、/（一）/1./（1） (most notices and opinions) and 第X条
 (regulations).  The scheme is detected per document; every node gets a stable id
 (``ch6.s2.c5``, ``box5.i1``, ``box1.r23``) and a citation path.
 """
@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field, replace
 
 from kb.document import Node
-from kb.ingest.clean import Block, squash, tidy
+from kb.ingest.clean import Block
+from kb.text.normalize import squash, tidy
 from kb.text.patterns import (
     CN_NUM,
     RE_ARTICLE,
