@@ -16,7 +16,10 @@ __all__ = ["body_text"]
 
 
 class Titled(Protocol):
-    """Anything with a title and a text, such as a :class:`kb.document.Node`."""
+    """Anything with a kind, a title and a text, such as a :class:`kb.document.Node`."""
+
+    @property
+    def kind(self) -> str: ...
 
     @property
     def title(self) -> str: ...
@@ -26,7 +29,13 @@ class Titled(Protocol):
 
 
 def body_text(node: Titled) -> str:
-    """The text without its first line when that line is the title; else the whole text."""
+    """A box item's text without its first line when that line is its title; else the whole text.
+
+    Only items: a preamble or clause whose first line equals its title is a document
+    title or a short lead paragraph, and that is content.
+    """
+    if node.kind != "item":
+        return node.text
     head, sep, rest = node.text.partition("\n")
     if sep and node.title and head.strip() == node.title.strip():
         return rest

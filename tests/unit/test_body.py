@@ -26,6 +26,10 @@ def test_a_heading_alone_is_its_own_body():
     assert body_text(_item("（二）建设监测站3个", "（二）建设监测站3个")) == "（二）建设监测站3个"
 
 
-def test_clauses_and_rows_read_whole():
-    clause = Node(id="c1", kind="clause", title="加强巡查", parent=None, doc="d", text="加强巡查。建立台账。")
+def test_other_nodes_read_whole_even_when_they_open_with_their_title():
+    # a preamble's first line is often the document's own title: that is content
+    preamble = Node(id="preamble", kind="preamble", title="某某条例", parent=None, doc="d",
+                    text="某某条例\n2020年12月3日通过。")
+    assert body_text(preamble) == preamble.text
+    clause = Node(id="c1", kind="clause", title="加强巡查", parent=None, doc="d", text="加强巡查\n建立台账。")
     assert body_text(clause) == clause.text
