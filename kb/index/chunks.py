@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from kb.document import LEAF_KINDS, Node
 from kb.text.patterns import strip_heading_number
+from kb.text.sentences import sentences as split_sentences
 
 #: Windows longer than this are split at sentence ends for embedding (hits stay whole clauses).
 WINDOW_CHARS = 120
@@ -50,7 +50,7 @@ def windows(node: Node, limit: int = WINDOW_CHARS) -> list[str]:
     one sentence of a long clause still meets a vector about just that sentence.
     """
     heading = strip_heading_number(node.path[-1]) if node.path else ""
-    sentences = [s.strip() for s in re.split(r"(?<=[。；！？\n])", node.text) if s.strip()]
+    sentences = split_sentences(node.text, as_written=True)
     grouped: list[str] = []
     cur = ""
     for s in sentences:

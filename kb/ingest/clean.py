@@ -4,66 +4,25 @@ Chinese PDFs come out of text extraction with Kangxi-radical code points, runnin
 headers, page numbers, a table of contents and lines cut at the page width; text
 exports of them keep paragraphs broken at old page boundaries.  This module undoes
 that damage without touching the plan's own wording, and keeps the page span and
-the original text of every block.
+the original text of every block.  The character repairs themselves (radicals,
+zero-width marks, whitespace) are text rules and live in :mod:`kb.text.normalize`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from kb.ingest.loaders import Line, RawDocument, Segment
+from kb.text.normalize import normalize_chars, squash, tidy
 from kb.text.patterns import (
     RE_BOX,
     RE_HEADING_ANY,
     RE_NUMBERED,
 )
 
-# ------------------------------------------------------------ characters
-
-#: CJK Radicals Supplement forms that NFKC leaves alone, mapped to the ideograph they stand for,
-#: plus Kangxi radicals whose NFKC target is a traditional form unused in simplified text.
-_RADICAL_FIXES = dict(
-    zip(
-        "⺠⻅⻆⻉⻋⻓⻔⻘⻙⻚⻛⻜⻝⻠⻢⻣⻤⻥⻦⻧⻨⻩⻪⻬⻮⻰⻳⺟⻄⼾",
-        "民见角贝车长门青韦页风飞食饣马骨鬼鱼鸟卤麦黄黾齐齿龙龟母西户",
-        strict=True,
-    )
-)
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-
-
-def normalize_chars(text: str) -> str:
-    """Map radical code points to the ideographs they stand for; drop zero-width marks.
-
-    This is NFKC restricted to the radical blocks: full-width punctuation (，（）：)
-    is the plan's own typography and stays as written.
-    """
-    out = []
-    for ch in text.translate(_ZERO_WIDTH):
-        o = ord(ch)
-        if ch in _RADICAL_FIXES:
-            out.append(_RADICAL_FIXES[ch])
-        elif 0x2F00 <= o <= 0x2FDF or 0xF900 <= o <= 0xFAFF:
-            out.append(unicodedata.normalize("NFKC", ch))
-        elif ch in "\u00a0\u2002\u2003\u2009\u3000":
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-_CJK = r"\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef“”‘’《》、，。；：！？（）"
-_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
-
-
-def tidy(text: str) -> str:
-    """Collapse layout whitespace: none between two CJK characters, one space elsewhere."""
-    text = re.sub(r"[ \t\f\v]+", " ", text)
-    text = _SPACE_BETWEEN_CJK.sub("", text)
-    return text.strip()
+# ------------------------------------------------------------ lines
 
 
 def join_lines(parts: list[str]) -> str:
@@ -77,11 +36,6 @@ def join_lines(parts: list[str]) -> str:
             out += " "
         out += p
     return tidy(out)
-
-
-def squash(text: str) -> str:
-    """Whitespace-free form, used to compare editions and match quotations."""
-    return re.sub(r"\s+", "", text)
 
 
 # --------------------------------------------------------------- patterns

@@ -16,7 +16,9 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from kb.document import Node
-from kb.ingest.clean import Block, squash, tidy
+from kb.ingest.clean import Block
+from kb.text.dates import YEAR
+from kb.text.normalize import squash, tidy
 from kb.text.notes import Owner, is_note, parse_note, split_note
 from kb.text.patterns import (
     CN_NUM,
@@ -513,7 +515,7 @@ def _text(bld: _Builder, b: Block, h: _Head | None) -> None:
 def _name_column(headers: list[str]) -> int:
     """The column that names a row: 指标名称, 关键指标, 项目, 工作任务 … (not a number, year or group)."""
     def usable(h: str) -> bool:
-        return not re.match(r"^(?:19|20)\d{2}", h) and h not in ("序号", "编号", "序") and not h.endswith("编号") \
+        return not re.match(f"^{YEAR}", h) and h not in ("序号", "编号", "序") and not h.endswith("编号") \
             and not any(w in h for w in ("分项", "类别", "类型", "属性", "单位", "部门"))
 
     for words in (("名称",), ("指标",), ("项目", "任务", "事项", "内容", "措施")):

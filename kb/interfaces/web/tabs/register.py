@@ -27,6 +27,7 @@ from kb.interfaces.web.tabs.common import (
 )
 from kb.knowledge import KnowledgeBase
 from kb.text.chars import HAN
+from kb.text.dates import year_of
 
 TITLE = "承诺清单"
 TABLE_FORMATS = (("Excel（xlsx）", "xlsx"), ("CSV（Excel 可直接打开）", "csv"))
@@ -43,7 +44,6 @@ NUMBER_HEADER = "序号"
 BASELINE_HEADERS = ("基准", "现状")
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_YEAR = re.compile(r"((?:19|20)\d{2})年")
 _WORDS = re.compile(f"[{HAN}]")
 
 
@@ -138,8 +138,7 @@ def number(text: str) -> float | None:
 
 def _baseline_year(columns: Sequence[tuple[str, str]]) -> str:
     header = next((h for h, _ in columns if any(k in h for k in BASELINE_HEADERS)), "")
-    m = _YEAR.search(header)
-    return m.group(1) if m else ""
+    return year_of(header) or ""
 
 
 def indicator_chart_data(kb: KnowledgeBase, doc_value: str | None = None) -> pd.DataFrame:
@@ -157,9 +156,8 @@ def indicator_chart_data(kb: KnowledgeBase, doc_value: str | None = None) -> pd.
         if b is None or g is None or node is None:
             continue
         label = f"{dict(node.columns).get(NUMBER_HEADER, '')}.{views.short(c.metric, 9)}".lstrip(".")
-        goal = _YEAR.search(c.deadline or "")
-        for year, value, kind in ((_baseline_year(node.columns), b, "基准值"),
-                                  (goal.group(1) if goal else "", g, "目标")):
+        goal = year_of(c.deadline or "") or ""
+        for year, value, kind in ((_baseline_year(node.columns), b, "基准值"), (goal, g, "目标")):
             data.append({"指标": f"{label}·{year or kind}", "类别": f"{year}年{kind}" if year else kind,
                          "数值": value, "单位": c.unit, "指标名称": c.metric})
     return pd.DataFrame(data, columns=["指标", "类别", "数值", "单位", "指标名称"])
