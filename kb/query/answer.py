@@ -209,6 +209,12 @@ def compose(
     picked = best_sentences(body_text(top), weigh, owners_wanted=wants_owner)
     # The owners the plan assigns in the clause's own note (（责任单位：…）) come first.
     owners = assigned(top) or owners_in("".join(picked), top.doc)
+    if not owners:
+        # An enumeration's items inherit the body its lead sentence names (第十三条 市级河长履行
+        #下列职责：…（二）每年巡查…): the cited clause still assigns them.
+        lead = next(iter(sentences(body_text(top))), "")
+        if lead and lead not in picked:
+            owners = find_owners(lead, places_of(nodes, top.doc))
     if not owners and wants_owner:
         owners = find_owners(top.text, places_of(nodes, top.doc))
     if not owners and wants_owner:

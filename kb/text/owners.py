@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from kb.lexicon import lexicon
 from kb.text.chars import HAN, LP, RP
 from kb.text.normalize import normalize
+from kb.text.patterns import CN_NUM
 
 __all__ = ["NO_PLACES", "Places", "find_owners", "find_places", "learn_places"]
 
@@ -403,6 +404,53 @@ _SUBJECT_RE = re.compile(
 )
 
 
+#: How the name of a body ends: what makes a noun phrase an actor (主管部门, 人民政府, 河长办公室 …).
+_ACTOR_END = r"(?:主管部门|部门|机关|管理机构|机构|人民政府|政府|总河长|河长|办公室|委员会|总局|局|委|厅|中心|单位)"
+#: A noun phrase naming a body: a short run of words (brackets and lists allowed) ending like one.
+#: Function words and verbs never stand inside such a name (…方案经河长审查后由本级人民政府…).
+_NOT_IN_NAME = "由经报将向把被对为从后并时要已"
+_ACTOR_NP = rf"(?:(?![{_NOT_IN_NAME}])[{HAN}（）()、]){{0,28}}?{_ACTOR_END}"
+#: What a duty-bearer does next in a regulation or plan: 应当…, 负责…, 每年…, 对…实施….
+_DUTY_VERBS = ("(?:应当|应|须|必须|负责|可以|组织|统筹|建立|确定|批准|编制|履行|每年|每季度|每月|每半年|对|会同|"
+               "按照|依法|责令|研究|制定|担任|实施|督促|指导|开展|设立|接到|收到|发现|以)")
+_DUTY_SUBJECT_RE = re.compile(
+    rf"(?:^|(?<=[。；;：:，,！？\n]))(?:第[{CN_NUM}\d]+条\s*)?(?P<who>{_ACTOR_NP})(?={_DUTY_VERBS})"
+)
+#: 由X负责/批准/编制…: the body after 由 carries the duty.
+_BY_ACTOR_RE = re.compile(
+    rf"由(?P<who>{_ACTOR_NP})(?=会同|负责|组织|批准|建立|编制|确定|实施|责令|担任|统一|审查|审批|处|制定|报|按照|依法)"
+)
+_LIST_SPLIT_RE = re.compile(r"、|或者|和|及|与|或")
+
+
+#: Words that qualify a body without naming a place (本级人民政府, 县级以上人民政府).
+_QUALIFIERS = ("本级", "上级", "同级", "所在地", "以上", "各级")
+
+
+def _qualifies(prefix: str) -> bool:
+    return "的" in prefix or prefix.endswith(_QUALIFIERS)
+
+
+def _duty_cands(s: str) -> list[_Cand]:
+    """The body that bears a duty: the subject of 应当/负责/每年…, or the X of 由X负责.
+
+    Regulations name their duty-bearers this way (县级以上人民政府生态环境主管部门对…实施
+    统一监督管理; 由本级人民政府批准); a list (河长、河长办公室和有关部门应当…) names each.
+    """
+    out: list[_Cand] = []
+    for rx in (_DUTY_SUBJECT_RE, _BY_ACTOR_RE):
+        for m in rx.finditer(s):
+            who = m.group("who")
+            parts = [p for p in _LIST_SPLIT_RE.split(who) if p]
+            if len(parts) > 1 and all(re.search(f"{_ACTOR_END}$", p) for p in parts):
+                names = tuple(parts)
+            else:
+                names = (who,)
+            if all(len(n) >= 2 and not n.startswith(("和", "及", "与", "的")) for n in names):
+                out.append(_Cand(m.start("who"), m.end("who"), names, 1))
+    return out
+
+
 def find_owners(text: str, places: Places = NO_PLACES) -> list[str]:
     """Responsible bodies named in ``text``, in order of appearance, deduplicated.
 
@@ -432,6 +480,14 @@ def find_owners(text: str, places: Places = NO_PLACES) -> list[str]:
             start = _zone_start(s, m.start(), places)
             cands.append(_Cand(start, m.end(), (s[start: m.end()],), 1))
     cands += _org_cands(s) + _dept_list_cands(s) + _place_cands(s, places) + _responsibility_cands(s, places)
+    govs = [c for c in cands if c.prio == 0]
+    for c in _duty_cands(s):
+        # Governments keep their own rules (a region prefix only when the document names it):
+        # a duty-bearer ending in the same 政府/党委 wins only when what it adds qualifies it.
+        same = [g for g in govs if g.start >= c.start and g.end == c.end]
+        if same and not _qualifies(s[c.start:same[0].start]):
+            continue
+        cands.append(c)
     for m in _SUBJECT_RE.finditer(s):
         cands.append(_Cand(m.start("who"), m.end("who"), (m.group("who"),), 2))
 
