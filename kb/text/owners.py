@@ -405,7 +405,8 @@ _SUBJECT_RE = re.compile(
 
 
 #: How the name of a body ends: what makes a noun phrase an actor (主管部门, 人民政府, 河长办公室 …).
-_ACTOR_END = r"(?:主管部门|部门|机关|管理机构|机构|人民政府|政府|总河长|河长|办公室|委员会|总局|局|委|厅|中心|单位)"
+_ACTOR_END = (r"(?:主管部门|部门|机关|管理机构|机构|人民政府|政府|办公室|委员会|总局|局|委|厅|中心|单位"
+              r"|[河湖林田路]长|[总副]?[河湖林]长|[省市县区镇乡村]长|局长|组长)")
 #: A noun phrase naming a body: a short run of words (brackets and lists allowed) ending like one.
 #: Function words and verbs never stand inside such a name (…方案经河长审查后由本级人民政府…).
 _NOT_IN_NAME = "由经报将向把被对为从后并时要已"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kb.text.owners import NO_PLACES, Places, find_owners, find_places, learn_places
 
 #: A plan that lists its own counties and districts, and names its city on its own.
@@ -153,3 +155,17 @@ def test_region_prefix_only_for_regions_the_plan_names_on_its_own():
 def test_learning_is_cached_for_the_same_texts():
     assert learn_places(list(PLAN_A)) is PLACES
     assert isinstance(NO_PLACES, Places) and NO_PLACES.to_dict() == {"counties": {}, "regions": []}
+
+
+@pytest.mark.parametrize(("sentence", "owners"), [
+    ("县级以上人民政府林业主管部门负责本行政区域内的古树名木保护管理工作。", ["县级以上人民政府林业主管部门"]),
+    ("第十条 县级以上人民政府应当将古树名木保护经费纳入本级预算。", ["县级以上人民政府"]),
+    ("保护方案由市林业主管部门会同规划部门编制，报市人民政府批准。", ["市林业主管部门", "市人民政府"]),
+    ("养护责任人由所在地林业主管部门确定。", ["所在地林业主管部门"]),
+    ("镇级林长每月巡查责任林区不少于一次。", ["镇级林长"]),
+    ("林长、林长办公室或者有关部门接到举报的，应当及时处理。", ["林长", "林长办公室", "有关部门"]),
+    ("实行单一水源供水的城市的人民政府应当建设备用水源。", ["实行单一水源供水的城市的人民政府"]),
+    ("到2025年，森林覆盖率达到25%。", []),
+])
+def test_duty_bearers_of_regulations(sentence, owners):
+    assert find_owners(sentence) == owners
