@@ -234,6 +234,8 @@ class _Builder:
         self.article: _Open | None = None
         #: The clause the last paragraph went to: an owner note that follows attaches to it.
         self.last: _Open | None = None
+        #: Whether the preamble has taken the document's title from a title heading.
+        self.titled = False
         #: Last number of each family under each parent, to tell a heading from a box item.
         self.last_num: dict[tuple[str, str], int] = {}
 
@@ -338,7 +340,7 @@ class _Builder:
         if numbered and owner is not None and owner.kind == "preamble":
             self.container = owner = None
         if owner is None and not numbered and self.scheme != "flat":
-            owner = self.open_container("preamble", lead_title(text), b)
+            owner = self.open_container("preamble", _front_title(text) or lead_title(text), b)
         if owner is not None and owner.kind == "preamble":
             owner.parts.append(text)
             owner.originals.append(b.original or text)
@@ -458,7 +460,13 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
             continue
         captioned = False
         if h is not None and h.family.startswith("md") and not any(n.kind != "preamble" for n in bld.nodes):
-            h = None  # the document's own title, above its first heading: preamble
+            # The document's own title, above its first heading: preamble, and the preamble's title.
+            bld.clause(b.text, b)
+            if bld.container is not None and not bld.titled:
+                bld.container.title = tidy(b.text)
+                bld.container.path = (bld.container.title,)
+                bld.titled = True
+            continue
         if h is None or h.form == "text" and h.family not in ("tiao",):
             _text(bld, b, h)
         elif h.family == "foreword":
@@ -492,6 +500,15 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
         else:
             _text(bld, b, h)
     return [_freeze(o, doc) for o in bld.nodes], scheme
+
+
+_FRONT_TITLE = re.compile(r"^\s*(?:标题|title|Title)\s*[:：]\s*(.+?)\s*$")
+
+
+def _front_title(text: str) -> str:
+    """The value of a front-matter ``标题: …`` line, which names the document."""
+    m = _FRONT_TITLE.match(text.split("\n", 1)[0])
+    return m.group(1) if m else ""
 
 
 def _caption(text: str) -> bool:

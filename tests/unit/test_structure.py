@@ -166,6 +166,7 @@ def test_markdown_marks_are_read_not_indexed(tmp_path):
         "第三条 本条例自[公布之日](http://x)起施行。",
     ])))
     assert doc.nodes[0].kind == "preamble" and "某市河道管理条例" in doc.nodes[0].text
+    assert doc.nodes[0].title == "某市河道管理条例"
     assert "INFO" not in doc.nodes[0].text and "---" not in doc.nodes[0].text
     assert [n.title for n in doc.nodes if n.kind == "chapter"] == ["第一章 总则", "第二章 附则"]
     arts = [n for n in doc.nodes if n.kind == "clause"]
