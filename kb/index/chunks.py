@@ -36,10 +36,15 @@ def leaves_of(nodes: Sequence[Node]) -> list[Node]:
     return [n for n in nodes if n.kind in LEAF_KINDS and n.text]
 
 
-def lexical_text(node: Node) -> str:
-    """What BM25 sees: the clause with its section heading, so headings take part in matching."""
+def lexical_text(node: Node, doc_title: str = "") -> str:
+    """What BM25 sees: the clause with its section heading and its document's title.
+
+    The heading lets headings take part in matching.  The title is on every passage of
+    its document, so words of the title pick the document out of several but do not
+    make the passage that happens to repeat the title (the preamble) win within it.
+    """
     heading = node.path[-1] if node.path else ""
-    return f"{strip_heading_number(heading)}\n{node.text}"
+    return f"{doc_title}\n{strip_heading_number(heading)}\n{node.text}"
 
 
 def windows(node: Node, limit: int = WINDOW_CHARS) -> list[str]:
