@@ -14,7 +14,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from kb.ingest.loaders import Line, RawDocument, Segment
+from kb.ingest.raw import Line, RawDocument, Segment, body_size
+from kb.text.chars import CJK
 from kb.text.patterns import (
     RE_BOX,
     RE_HEADING_ANY,
@@ -113,22 +114,116 @@ class Block:
     extra: dict = field(default_factory=dict)
 
 
-def to_blocks(raw: RawDocument, toc: dict[str, int] | None = None) -> list[Block]:
+def to_blocks(raw: RawDocument, toc: dict[str, int] | None = None, warnings: list[str] | None = None) -> list[Block]:
     """Clean a raw document into blocks; the segmenter only ever sees blocks.
 
-    ``toc``, when given, receives the table of contents (heading → printed page).
+    ``toc``, when given, receives the table of contents (heading → printed page);
+    ``warnings`` receives what the user should know about the extraction.
     """
     lines = [
         Line(
             normalize_chars(ln.text), ln.page, ln.size, ln.x,
             tuple(Segment(s.x, s.y, normalize_chars(s.text)) for s in ln.segments),
+            ln.heading, ln.bold,
+            None if ln.cells is None else tuple(normalize_chars(c) for c in ln.cells), ln.table,
         )
         for ln in raw.lines
     ]
+    if raw.fmt in PARAGRAPH_FORMATS:
+        # Word and web paragraphs are real paragraphs: no page furniture, no lines to rejoin.
+        return _para_blocks(drop_toc(lines, toc))
     lines = drop_furniture(lines)
     lines = drop_toc(lines, toc)
-    blocks = _pdf_blocks(lines) if raw.fmt == "pdf" else _txt_blocks(lines)
-    return mend_breaks(blocks)
+    if raw.fmt == "pdf":
+        blocks = mend_breaks(_pdf_blocks(lines))
+        for b in blocks:
+            b.text = close_digit_spaces(b.text)
+            if b.rows is not None:
+                b.rows = [[close_digit_spaces(c) for c in r] for r in b.rows]
+        if warnings is not None and (w := giant_passage(blocks)):
+            warnings.append(w)
+        return blocks
+    return mend_breaks(_txt_blocks(lines))
+
+
+#: Formats whose loader hands over whole paragraphs (one Line each), with style hints.
+PARAGRAPH_FORMATS = ("docx", "html")
+
+_DIGIT_SPACE = re.compile(rf"(?<=[{CJK}])[ \t]+(?=[0-9])|(?<=[0-9%‰])[ \t]+(?=[{CJK}])")
+
+
+def close_digit_spaces(text: str) -> str:
+    """Drop the spaces PDF extraction puts between CJK and digits: 「到 2025 年」 → 「到2025年」.
+
+    Chinese typesetting sets digits inside running text without spaces; pypdf reports
+    the gap a typesetter leaves around Latin glyphs as a space.  Only what is searched,
+    shown and quoted changes: the block's original lines keep the spaces.
+    """
+    return _DIGIT_SPACE.sub("", text)
+
+
+#: A passage this long (characters) holding most of a document means paragraphs were not found.
+GIANT = 3000
+
+
+def giant_passage(blocks: list[Block]) -> str:
+    """A warning when one block holds most of the text (a browser print where headings swallow the body)."""
+    texts = [b.text for b in blocks if b.rows is None]
+    total = sum(len(t) for t in texts)
+    longest = max(texts, key=len, default="")
+    if len(longest) >= GIANT and len(longest) >= 0.5 * total:
+        return (f"one passage holds {len(longest)} of {total} characters: paragraphs and headings were not "
+                "recognised in this PDF's layout, so search and citations will be coarse")
+    return ""
+
+
+def _para_blocks(lines: list[Line]) -> list[Block]:
+    """One block per paragraph; table rows grouped into table blocks; heading levels made relative.
+
+    Heading hints are ranked (a document that uses only Heading 2 and 3 has levels 1
+    and 2); a top level used once, by the document's first heading, is its title and
+    no level at all.
+    """
+    levels = [ln.heading for ln in lines if ln.heading is not None and ln.cells is None and ln.text.strip()]
+    rank: dict[int, int] = {}
+    if levels:
+        top = min(levels)
+        title_only = levels.count(top) == 1 and levels[0] == top and len(set(levels)) > 1
+        used = sorted(set(levels) - ({top} if title_only else set()))
+        rank = {lvl: k + 1 for k, lvl in enumerate(used)}
+    blocks: list[Block] = []
+    i = 0
+    while i < len(lines):
+        ln = lines[i]
+        if ln.cells is not None:
+            j = i
+            while j < len(lines) and lines[j].cells is not None and lines[j].table == ln.table:
+                j += 1
+            blocks.extend(_cell_table(lines[i:j]))
+            i = j
+            continue
+        i += 1
+        text = join_lines(ln.text.split("\n"))
+        if not text:
+            continue
+        level = rank.get(ln.heading) if ln.heading is not None else None
+        hint = level is not None or (ln.bold and len(text) <= 40 and text[-1] not in TERMINAL)
+        blocks.append(Block(text, ln.page, ln.page, display=hint, original=ln.text,
+                            extra={"heading": level} if level else {}))
+    return blocks
+
+
+def _cell_table(lines: list[Line]) -> list[Block]:
+    """A table its loader already knows cell by cell; a leading row with one filled cell is its caption."""
+    rows = [[join_lines(c.split("\n")) for c in ln.cells or ()] for ln in lines]
+    out: list[Block] = []
+    while rows and len(rows[0]) > 1 and sum(1 for c in rows[0] if c) == 1 and rows[0][0]:
+        out.append(Block(rows[0][0], lines[0].page, lines[0].page, original=rows[0][0]))
+        rows, lines = rows[1:], lines[1:]
+    if rows:
+        out.append(Block("", lines[0].page, lines[-1].page, rows=rows, original="\n".join(ln.text for ln in lines),
+                         extra={"row_pages": [ln.page for ln in lines]}))
+    return out
 
 
 def drop_furniture(lines: list[Line]) -> list[Line]:
@@ -151,7 +246,7 @@ def drop_furniture(lines: list[Line]) -> list[Line]:
         for idx in pages.values():
             edge_counts.update({key(i) for i in idx[:2] + idx[-2:]})
         recurring = {k for k, c in edge_counts.items() if k[0] and c >= max(3, 0.5 * len(pages))}
-        body = _body_size(lines)
+        body = body_size(lines)
         for idx in pages.values():
             for i in idx[:2] + idx[-2:]:
                 t = lines[i].text
@@ -176,15 +271,6 @@ def _stands_apart(lines: list[Line], i: int, body: float) -> bool:
 def _edge_key(text: str) -> str:
     t = squash(text)
     return re.sub(r"\d+", "#", t) if 0 < len(t) <= 40 else ""
-
-
-def _body_size(lines: list[Line]) -> float:
-    """The font size of the running text: the size that sets the most characters."""
-    chars: Counter[float] = Counter()
-    for ln in lines:
-        if ln.size:
-            chars[ln.size] += len(ln.text.strip())
-    return chars.most_common(1)[0][0] if chars else 0.0
 
 
 RE_TOC_SPLIT = re.compile(r"^(.*?)(?:\.{3,}|…{2,}|·{3,}|-{4,})(\d{1,4})$")
@@ -340,7 +426,7 @@ def _one_paragraph_per_line(lines: list[Line]) -> bool:
 
 def _pdf_blocks(lines: list[Line]) -> list[Block]:
     """Rebuild paragraphs from layout: a first-line indent starts a paragraph, a larger font is a heading."""
-    body = _body_size(lines)
+    body = body_size(lines)
     left = min((ln.x for ln in lines if ln.size == body), default=0.0)
     blocks: list[Block] = []
     i = 0

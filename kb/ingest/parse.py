@@ -17,11 +17,11 @@ log = logging.getLogger(__name__)
 def parse_raw(raw: RawDocument) -> Document:
     """Structure one loaded file."""
     toc: dict[str, int] = {}
-    blocks = to_blocks(raw, toc)
+    warnings = list(raw.warnings)
+    blocks = to_blocks(raw, toc, warnings)
     nodes, scheme = segment(blocks, raw.name)
     if raw.fmt != "pdf":
         nodes = with_pages(nodes, toc)
-    warnings = list(raw.warnings)
     if not any(n.text for n in nodes):
         raise IngestError(raw.path, "no text could be recovered from the file")
     return Document(raw.name, str(raw.path), raw.sha256, tuple(nodes), scheme, tuple(warnings))

@@ -268,6 +268,8 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
             bld.open_box(cn2int(m.group(1)), _box_title(b.text), b)
         elif RE_FOREWORD.match(t):
             bld.open_container("foreword", "前言", b)
+        elif (level := (b.extra or {}).get("heading")) in (1, 2) and len(t) <= 60 and not _numbered_here(t, scheme):
+            _hinted_heading(bld, b, level)
         elif bld.box is not None:
             if RE_HANZI_2.match(t) and len(t) <= 40:
                 bld.box_item(b.text.strip(), b)
@@ -287,6 +289,27 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
         else:
             bld.clause(b.text, b)
     return [_freeze(o, doc) for o in bld.nodes], scheme
+
+
+def _numbered_here(t: str, scheme: str) -> bool:
+    """The heading carries the number of the document's own family, which then decides its level."""
+    if scheme == "hanzi":
+        return bool(RE_HANZI_1.match(t) or RE_HANZI_2.match(t))
+    return scheme == "article" and bool(RE_ARTICLE.match(t))
+
+
+def _hinted_heading(bld: _Builder, b: Block, level: int) -> None:
+    """A heading its source marks as one (a Word heading style, an <h2>) but whose text has no family number.
+
+    Level 1 opens a chapter and level 2 a section, numbered in order of appearance.
+    """
+    title = tidy(b.text)
+    if level == 1 or bld.chapter is None:
+        num = sum(1 for n in bld.nodes if n.kind == "chapter") + 1
+        bld.open_chapter(num, title, b)
+    else:
+        num = sum(1 for n in bld.nodes if n.kind == "section" and n.parent == bld.chapter.id) + 1
+        bld.open_section(num, title, b)
 
 
 def _hanzi_heading(bld: _Builder, b: Block, num: int, level: str) -> None:
