@@ -74,7 +74,7 @@ def load_html(path: Path) -> RawDocument:
         head.append(Line(title))
     body_text = _squash("".join(ln.text for ln in lines))
     for label, value in meta:
-        if _squash(value) not in body_text:
+        if _squash(f"{label}：{value}") not in body_text.replace(":", "："):
             head.append(Line(f"{label}：{value}"))
     return RawDocument(path, path.stem, sha256_bytes(data), "html", tuple(head + lines))
 
@@ -148,6 +148,8 @@ def metadata(tree) -> list[tuple[str, str]]:
         value = re.sub(r"^\s*\S+?\s*[:：]\s*", "", chunk, count=1).strip() if m.group(2) else ""
         if not value and k + 1 < len(chunks) and not pattern.match(_squash(chunks[k + 1])):
             value = chunks[k + 1].strip()
+        # 「发布日期：2021-06-01　　点击数：356」: the value ends at a wide gap or at the next label.
+        value = re.split(r"\s{2,}|\u3000|\s+(?=[^\s:：]{2,6}[:：])", value)[0].strip()
         if value and len(value) <= 80:
             found[m.group(1)] = re.sub(r"\s+", " ", value)
     return [(label, found[label]) for label in labels if label in found]

@@ -43,7 +43,7 @@ def lead_title(text: str) -> str:
 
 
 def detect_scheme(blocks: list[Block]) -> str:
-    """Which numbering family the document uses: chapter, hanzi, article or flat."""
+    """Which numbering family the document uses: chapter, hanzi, article, styled (headings by style) or flat."""
     heads = [squash(b.text) for b in blocks if b.text]
     chapters = sum(bool(RE_CHAPTER.match(t)) for t in heads)
     articles = sum(bool(RE_ARTICLE.match(t)) for t in heads)
@@ -54,6 +54,9 @@ def detect_scheme(blocks: list[Block]) -> str:
         return "chapter"
     if sum(bool(RE_HANZI_1.match(t)) for t in heads) >= 2:
         return "hanzi"
+    # No numbering family, but the source marks its headings (Word heading styles, <h2>).
+    if any((b.extra or {}).get("heading") in (1, 2) for b in blocks):
+        return "styled"
     return "flat"
 
 
@@ -268,7 +271,7 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
             bld.open_box(cn2int(m.group(1)), _box_title(b.text), b)
         elif RE_FOREWORD.match(t):
             bld.open_container("foreword", "前言", b)
-        elif (level := (b.extra or {}).get("heading")) in (1, 2) and len(t) <= 60 and not _numbered_here(t, scheme):
+        elif scheme == "styled" and (level := (b.extra or {}).get("heading")) in (1, 2) and len(t) <= 60:
             _hinted_heading(bld, b, level)
         elif bld.box is not None:
             if RE_HANZI_2.match(t) and len(t) <= 40:
@@ -291,17 +294,11 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
     return [_freeze(o, doc) for o in bld.nodes], scheme
 
 
-def _numbered_here(t: str, scheme: str) -> bool:
-    """The heading carries the number of the document's own family, which then decides its level."""
-    if scheme == "hanzi":
-        return bool(RE_HANZI_1.match(t) or RE_HANZI_2.match(t))
-    return scheme == "article" and bool(RE_ARTICLE.match(t))
-
-
 def _hinted_heading(bld: _Builder, b: Block, level: int) -> None:
-    """A heading its source marks as one (a Word heading style, an <h2>) but whose text has no family number.
+    """A heading its source marks as one (a Word heading style, an <h2>) in a document with no numbering family.
 
     Level 1 opens a chapter and level 2 a section, numbered in order of appearance.
+    Where the text numbers its headings (一、, 第X章), the numbers decide and hints are ignored.
     """
     title = tidy(b.text)
     if level == 1 or bld.chapter is None:
