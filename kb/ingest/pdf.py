@@ -170,9 +170,7 @@ def _read_scans(
 
     pages = ocr.ocr_pages(data, scans, name=path.name)
     warnings: list[str] = []
-    empty = [p.page for p in pages if not p.chars]
-    if empty and len(empty) < len(pages):
-        warnings += [f"OCR page {n} yielded no text (blank or unreadable scan)" for n in empty]
+    warnings += [f"OCR page {p.page} yielded no text (blank or unreadable scan)" for p in pages if not p.chars]
     lines = ocr.snap_sizes([ln for p in pages for ln in ocr.page_lines(p)])
     typeset = [ln for n, page_lines in by_page.items() if n not in scans for ln in page_lines]
     if typeset:
