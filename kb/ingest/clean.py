@@ -123,7 +123,7 @@ def to_blocks(raw: RawDocument, toc: dict[str, int] | None = None, warnings: lis
     lines = [
         Line(
             normalize_chars(ln.text), ln.page, ln.size, ln.x,
-            tuple(Segment(s.x, s.y, normalize_chars(s.text)) for s in ln.segments),
+            tuple(Segment(s.x, s.y, normalize_chars(s.text), s.w) for s in ln.segments),
             ln.heading, ln.bold,
             None if ln.cells is None else tuple(normalize_chars(c) for c in ln.cells), ln.table,
         )
@@ -428,6 +428,7 @@ def _pdf_blocks(lines: list[Line]) -> list[Block]:
     """Rebuild paragraphs from layout: a first-line indent starts a paragraph, a larger font is a heading."""
     body = body_size(lines)
     left = min((ln.x for ln in lines if ln.size == body), default=0.0)
+    measure = _measure(lines, body)
     blocks: list[Block] = []
     i = 0
     while i < len(lines):
@@ -436,6 +437,10 @@ def _pdf_blocks(lines: list[Line]) -> list[Block]:
             j = i
             while j < len(lines) and abs(lines[j].size - ln.size) < 0.05:
                 j += 1
+            blocks.extend(_table_blocks(lines[i:j]))
+            i = j
+            continue
+        if (j := _aligned_rows_end(lines, i, body, measure)) > i:
             blocks.extend(_table_blocks(lines[i:j]))
             i = j
             continue
@@ -470,6 +475,60 @@ def _pdf_blocks(lines: list[Line]) -> list[Block]:
         if b.rows is None and "parts" in b.extra:
             b.text = join_lines(b.extra.pop("parts"))
     return blocks
+
+
+def _seg_width(s: Segment, size: float) -> float:
+    return s.w or size * sum(0.5 if c.isascii() else 1.0 for c in s.text.strip())
+
+
+def _cells(ln: Line) -> int:
+    """How many cells a line shows: its glyph runs (or OCR boxes) split by gaps of a character or more."""
+    size = ln.size or 10.0
+    segs = sorted((s for s in ln.segments if s.text.strip()), key=lambda s: s.x)
+    count, end = 0, None
+    for s in segs:
+        # Estimated run widths are rough (pypdf reports the odd glyph one advance early): demand more.
+        if end is None or s.x - end > (1.0 if s.w else 1.5) * size:
+            count += 1
+        end = max(end or s.x, s.x + _seg_width(s, size))
+    return count
+
+
+def _line_width(ln: Line) -> float:
+    segs = [s for s in ln.segments if s.text.strip()]
+    if not segs:
+        return _width(ln.text) * (ln.size or 10.0)
+    return max(s.x + _seg_width(s, ln.size or 10.0) for s in segs) - min(s.x for s in segs)
+
+
+def _measure(lines: list[Line], body: float) -> float:
+    """The width of a full line of running text (the text block's measure)."""
+    widths = sorted(_line_width(ln) for ln in lines if ln.size == body and ln.segments)
+    return widths[int(0.9 * (len(widths) - 1))] if widths else 0.0
+
+
+def _aligned_rows_end(lines: list[Line], i: int, body: float, measure: float) -> int:
+    """Where a table set in body-size type ends, if one starts at line ``i`` (else ``i``).
+
+    A table shows as lines split into cells by wide gaps (the columns), with short
+    lines in between (a cell that wraps); running text fills the measure without
+    gaps, and a heading ends the table.  At least three lines must show columns.
+    Tables in small print are found by their size instead (:func:`_pdf_blocks`).
+    """
+    if not measure or _cells(lines[i]) < 2:
+        return i
+    j, multi = i, 0
+    while j < len(lines):
+        ln = lines[j]
+        cells = _cells(ln)
+        if cells < 2:
+            t = squash(ln.text)
+            if ln.size > body + 0.5 or RE_HEADING_ANY.match(t) or _line_width(ln) > 0.5 * measure:
+                break
+        else:
+            multi += 1
+        j += 1
+    return j if multi >= 3 else i
 
 
 def _table_blocks(lines: list[Line]) -> list[Block]:
@@ -524,10 +583,34 @@ def _table_blocks(lines: list[Line]) -> list[Block]:
         if len(wider) > len(cols):
             cols = wider
             rows = [cells_of(g) for g in groups]
+    if number is not None:
+        _renumber(rows, number)
     places = [(g[0][0], sum(depth(ps) for ps in g) / len(g)) for g in groups]
     rows, row_pages = merge_row_lines(rows, places)
     original = "\n".join(ln.text for ln in lines)
     return [Block("", lines[0].page, lines[-1].page, rows=rows, original=original, extra={"row_pages": row_pages})]
+
+
+def _renumber(rows: list[list[str]], number: int) -> None:
+    """Put back 序号 cells that extraction lost (OCR drops a lone narrow「1」).
+
+    Where the numbers jump (none, then 2; or 7, then 10) and exactly as many rows sit
+    in the gap as numbers are missing, each with cells beside the number column, they
+    are those rows.  The header row (row 0) is never numbered.
+    """
+    numbered = [(i, int(r[number])) for i, r in enumerate(rows) if number < len(r) and r[number].isdigit()]
+    if not numbered:
+        return
+
+    def full(r: list[str]) -> bool:
+        return sum(1 for k, c in enumerate(r) if k != number and c.strip()) >= 2 and not r[number].strip()
+
+    anchors = [(0, 0), *numbered]
+    for (a, na), (b, nb) in zip(anchors, anchors[1:], strict=False):
+        gap = [i for i in range(a + 1, b) if full(rows[i])]
+        if nb - na > 1 and len(gap) == nb - na - 1:
+            for k, i in enumerate(gap, start=na + 1):
+                rows[i][number] = str(k)
 
 
 def _number_column(rows: list[list[str]]) -> int | None:
@@ -604,14 +687,18 @@ def _repeats_header(row: list[str], header: list[str]) -> bool:
 
 
 def _column_starts(header: list[Segment], size: float) -> list[float]:
-    """Column left edges: header glyph runs separated by more than half a character width."""
+    """Column left edges: header glyph runs separated by more than half a character width.
+
+    OCR boxes are measured, and the detector already split them at the gaps, so a
+    quarter of a character between two boxes is a column boundary.
+    """
     starts: list[float] = []
     prev_end: float | None = None
     for s in sorted(header, key=lambda s: s.x):
-        width = size * sum(0.5 if c.isascii() else 1.0 for c in s.text.strip())
-        if prev_end is None or s.x - prev_end > 0.5 * size:
+        gap = 0.25 * size if s.w else 0.5 * size
+        if prev_end is None or s.x - prev_end > gap:
             starts.append(s.x)
-        prev_end = max(prev_end or 0.0, s.x + width)
+        prev_end = max(prev_end or 0.0, s.x + _seg_width(s, size))
     return starts
 
 

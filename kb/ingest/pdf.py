@@ -213,7 +213,8 @@ def _to_frame(lines: list[Line], typeset: list[Line]) -> list[Line]:
 
     return [
         Line(ln.text, ln.page, round(ln.size * k, 2), x(ln.x),
-             tuple(Segment(x(s.x), round(s.y * k, 2), s.text) for s in ln.segments), ln.heading, ln.bold)
+             tuple(Segment(x(s.x), round(s.y * k, 2), s.text, round(s.w * k, 2)) for s in ln.segments),
+             ln.heading, ln.bold)
         for ln in lines
     ]
 

@@ -23,11 +23,16 @@ class IngestError(Exception):
 
 @dataclass(frozen=True)
 class Segment:
-    """A run of glyphs that the PDF placed together (x, y in text space), or one OCR box."""
+    """A run of glyphs that the PDF placed together (x, y in text space), or one OCR box.
+
+    ``w`` is the measured width when the source gives one (an OCR box); 0 means "estimate
+    it from the text and the font size".
+    """
 
     x: float
     y: float
     text: str
+    w: float = 0.0
 
 
 @dataclass(frozen=True)
