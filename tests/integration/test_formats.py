@@ -398,3 +398,65 @@ def test_table_laid_out_page_in_gb2312(tmp_path):
     assert doc.nodes[0].text.split("\n")[:2] == ["关于做好秸秆综合利用工作的通知", "发布日期：2021-06-01"]
     table = next(n for n in doc.nodes if n.kind == "row")
     assert table.parent == "ch2", "the table stays where the page put it"
+
+
+# ------------------------------------------------------------- PDF layouts
+
+
+def test_a_table_set_in_body_type_is_still_a_table(make_pdf):
+    """Another typesetting of an indicator table: same type size as the text, columns by position only."""
+    size = 16
+    rows = [("类别", "序号", "指标名称", "2025年目标")] + [
+        ("环境质量" if k == 1 else "", str(k), f"第{k}项指标名称（%）", f"{90 + k}") for k in range(1, 6)
+    ]
+    runs = [("第一章 主要目标", 22, 200, 80), ("专栏一 主要指标", 18, 60, 120)]
+    y = 160
+    for row in rows:
+        runs += [(cell, size, x, y) for cell, x in zip(row, (60, 150, 210, 450), strict=True) if cell]
+        y += 26
+    runs += [("到2025年，全市生态环境质量持续改善，主要污染物排放总量持续减少，生态系统稳定性增强。", size, 60, y + 20)]
+    doc = parse_file(make_pdf("restyled.pdf", [runs]))
+    table = [n for n in doc.nodes if n.kind == "row"]
+    assert [n.id for n in table] == [f"box1.r{k}" for k in range(1, 6)]
+    assert dict(table[2].columns) == {"类别": "环境质量", "序号": "3", "指标名称": "第3项指标名称（%）", "2025年目标": "93"}
+    assert not any(n.kind == "item" and n.title.startswith("类别") for n in doc.nodes)
+    assert doc.nodes[-1].kind in ("item", "clause") and doc.nodes[-1].text.startswith("到2025年，全市")
+
+
+def test_one_giant_passage_is_a_warning(make_pdf):
+    """A browser print where nothing marks paragraphs: every line at the margin, one font."""
+    line = "各地区各部门要坚持生态优先绿色发展推动经济社会发展全面绿色转型建设人与自然和谐共生的现代化"
+    pages = [[(line, 12, 40, 60 + 16 * k) for k in range(45)] for _ in range(3)]
+    doc = parse_file(make_pdf("print.pdf", pages))
+    assert len(doc.leaves()) == 1
+    assert any("one passage holds" in w and "not recognised" in w for w in doc.warnings)
+
+
+def test_pdf_digit_spacing_is_closed_in_text_but_kept_in_the_original(make_pdf):
+    doc = parse_file(make_pdf("spaced.pdf", [[
+        ("第一章 总体要求", 22, 200, 90),
+        ("自 2019 年 1 月 1 日起施行，到 2025 年完成 860 个项目，PM2.5 浓度下降。", 16, 92, 130),
+    ]]))
+    clause = doc.nodes[1]
+    assert clause.text == "自2019年1月1日起施行，到2025年完成860个项目，PM2.5浓度下降。"
+    assert "到 2025 年" in clause.original
+
+
+def test_the_notice_pdf_keeps_its_tree_and_digits(tmp_path):
+    from support.paths import SHARED
+
+    path = SHARED / "corpus-dev" / "govdoccn_397_gerenshui_xinyong.pdf"
+    if not path.exists():
+        pytest.skip("the shared development corpus is not here")
+    doc = parse_file(path)
+    assert doc.scheme == "hanzi"
+    assert [n.title for n in doc.nodes if n.kind == "chapter"] == [
+        "一、总体要求", "二、建立个人所得税纳税信用管理机制", "三、完善守信联合激励和失信联合惩戒机制",
+        "四、加强信息安全和权益维护", "五、强化组织实施",
+    ]
+    assert [n.id for n in doc.nodes if n.kind == "section"][:3] == ["ch2.s1", "ch2.s2", "ch2.s3"]
+    text = everything(doc)
+    assert "发改办财金规〔2019〕860号" in text and "2019年1月1日起" in text
+    import re
+
+    assert not re.search(r"[\u4e00-\u9fff] \d|\d [\u4e00-\u9fff]", text)
