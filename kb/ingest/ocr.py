@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 #: Render scale (1 = 72 dpi): 2 gives 144 dpi, where body text of a printed page is ~24 px high.
 SCALE = 2.0
 #: Bumped when rendering or recognition settings change, so old cache entries are not reused.
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -100,10 +100,14 @@ def engine():
 
 
 def recognise(image) -> list[tuple[list[list[float]], str, float]]:
-    """Run OCR on one RGB image (a numpy array); returns (quad, text, score) triples."""
+    """Run OCR on one RGB image (a numpy array); returns (quad, text, score) triples.
+
+    The text-angle classifier is off: a page of typeset lines is upright, and on the
+    printed plan it turned a whole heading line upside down (read as nothing).
+    """
     import numpy as np
 
-    result, _ = engine()(np.ascontiguousarray(image[:, :, ::-1]))  # RapidOCR wants BGR, as cv2 reads
+    result, _ = engine()(np.ascontiguousarray(image[:, :, ::-1]), use_cls=False)  # RapidOCR wants BGR
     return [(quad, text, float(score)) for quad, text, score in (result or [])]
 
 
@@ -207,6 +211,7 @@ def _units(text: str) -> float:
 
     OCR often reads a full-width bracket or comma as its ASCII twin, so ASCII
     punctuation counts as wide; the fit on printed plans is within 2% for 9 lines in 10.
+    A box spans ink, not em boxes, so a full-width mark at either end counts half.
     """
     units = 0.0
     for c in text.strip():
@@ -218,7 +223,13 @@ def _units(text: str) -> float:
             units += 1.0
         else:
             units += 0.5
-    return units
+    # A box spans ink, and full-width punctuation inks half its em: 「。」 at the end, 「“」 at the start.
+    t = text.strip()
+    if t and t[-1] in "。，、；：！？”’）》":
+        units -= 0.5
+    if t and t[0] in "“‘（《":
+        units -= 0.5
+    return max(units, 0.5)
 
 
 def page_lines(page: PageText) -> list[Line]:
@@ -251,11 +262,16 @@ def page_lines(page: PageText) -> list[Line]:
 
 
 def _size(row: list[Box]) -> float:
-    """Font size from the character pitch of the long boxes (box heights vary with padding)."""
+    """Font size from the character pitch of the long boxes; 0 (unknown) for a line of a few characters.
+
+    Box heights vary with padding and with quotes and brackets, and a two-character box
+    says little about its pitch: a line of size 0 is taken for running text by the
+    layout rules, which is what the last line of a paragraph (「形成。」) is.
+    """
     long = [b for b in row if _units(b.text) >= 3]
     if long:
         return round(sum(b.x1 - b.x0 for b in long) / sum(_units(b.text) for b in long), 2)
-    return round(0.8 * statistics.median(b.height for b in row), 2)
+    return 0.0
 
 
 def snap_sizes(lines: list[Line], tolerance: float = 0.08) -> list[Line]:
