@@ -73,7 +73,10 @@ def load_pdf(path: Path, ocr: bool | None = None) -> RawDocument:
     stats: dict = {"pages": count}
     use_ocr = ocr if ocr is not None else bool(scans) and _ocr_available()
     if scans and use_ocr:
-        ocr_lines, ocr_warnings, ocr_stats = _read_scans(path, data, scans, by_page)
+        try:
+            ocr_lines, ocr_warnings, ocr_stats = _read_scans(path, data, scans, by_page)
+        except Exception as e:  # PDFium or ONNX Runtime failing on one file must not sink the build
+            raise IngestError(path, f"OCR of the scanned page(s) {_span(scans)} failed ({type(e).__name__}: {e})") from e
         for number in scans:
             # An OCR page that reads less than the text layer had keeps the text layer.
             read = ocr_lines.get(number, [])
@@ -143,7 +146,11 @@ def _scanned(data: bytes, numbers: list[int], junk: set[int]) -> list[int]:
     except ImportError:
         return []
     out: list[int] = []
-    pdf = pdfium.PdfDocument(data)
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:  # pypdf read it, PDFium cannot: keep what pypdf found
+        log.info("PDFium cannot open the PDF (%s); no page is OCR'd", e)
+        return []
     try:
         for number in numbers:
             page = pdf[number - 1]

@@ -175,6 +175,24 @@ def test_without_the_engine_scans_are_named_not_guessed(scan, tmp_path, monkeypa
     assert raw.warnings == ("page(s) 2 are scanned images and were not read: install rapidocr-onnxruntime to OCR them",)
 
 
+def test_an_engine_failure_is_one_error_for_that_file(scan, tmp_path, monkeypatch):
+    monkeypatch.setattr(ocr, "cache_dir", lambda: tmp_path / "empty-cache")
+
+    def broken(image):
+        raise RuntimeError("onnxruntime: bad allocation")
+
+    monkeypatch.setattr(ocr, "recognise", broken)
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "scan.pdf").write_bytes(scan.read_bytes())
+    write_pdf(folder / "plan.pdf", [[("第一章 总体要求", 22, 200, 90), ("坚持生态优先，推动绿色发展。", 16, 92, 130)]])
+    docs, errors = parse_paths([folder])
+    assert [d.name for d in docs] == ["plan"]
+    assert [str(e) for e in errors] == [
+        f"{folder / 'scan.pdf'}: OCR of the scanned page(s) 1 failed (RuntimeError: onnxruntime: bad allocation)"
+    ]
+
+
 # ------------------------------------------------------ lines from boxes
 
 
