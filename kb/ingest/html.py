@@ -64,7 +64,7 @@ def load_html(path: Path) -> RawDocument:
     except Exception as e:  # readability raises its own Unparseable and lxml errors
         raise IngestError(path, f"no article body could be found in the page ({type(e).__name__})") from e
     body = lxml_html.fragment_fromstring(summary, create_parent="div")
-    lines = [ln for ln in _Walker().lines(body) if not is_chrome(ln.text)]
+    lines = _trim_chrome(_Walker().lines(body))
     if not any(_prose(ln.text) for ln in lines if ln.cells is None):
         raise IngestError(path, "no article body found in the page (only navigation, links or a form: "
                           "a list or search page?)")
@@ -114,6 +114,19 @@ def is_chrome(text: str) -> bool:
     """A short line that is site furniture: a button, a counter, the footer, the ICP line."""
     s = _squash(text)
     return bool(s) and len(s) <= _CHROME_MAX and any(w.replace(" ", "") in s for w in _words("web_chrome.txt"))
+
+
+def _trim_chrome(lines: list[Line]) -> list[Line]:
+    """Drop site furniture that the body kept at its edges (a 「打印本页」 row, a footer line).
+
+    Only the edges: inside the article, 「主办单位：…」 may be what the notice says.
+    """
+    start, end = 0, len(lines)
+    while start < end and (is_chrome(lines[start].text) or not lines[start].text.strip()):
+        start += 1
+    while end > start and (is_chrome(lines[end - 1].text) or not lines[end - 1].text.strip()):
+        end -= 1
+    return lines[start:end]
 
 
 def page_title(tree) -> str:

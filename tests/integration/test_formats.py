@@ -205,6 +205,26 @@ def test_deleted_text_and_toc_entries_are_not_read(tmp_path):
     assert [ln.text for ln in load(path).lines].count("第一章 总则 1") == 0
 
 
+def test_pages_are_the_ones_word_last_laid_out(tmp_path):
+    import docx
+    from docx.oxml import parse_xml
+
+    d = docx.Document()
+    d.add_paragraph("第一章 总则")
+    d.add_paragraph("第一段正文，写在第一页。")
+    p = d.add_paragraph()
+    p.add_run("跨页的段落，开头在第一页，")
+    p.add_run()._r.append(parse_xml(f'<w:lastRenderedPageBreak xmlns:w="{W_NS}"/>'))
+    p.add_run("结尾在第二页。")
+    d.add_paragraph("第二页的段落。")
+    path = tmp_path / "paged.docx"
+    d.save(path)
+    assert [(ln.text, ln.page) for ln in load(path).lines] == [
+        ("第一章 总则", 1), ("第一段正文，写在第一页。", 1), ("跨页的段落，开头在第一页，结尾在第二页。", 1), ("第二页的段落。", 2),
+    ]
+    assert [n.pages for n in parse_file(path).nodes] == ["p.1", "p.1", "p.1", "p.2"]
+
+
 def _cfb(*streams: str) -> bytes:
     """The start of an OLE compound file whose directory names the given streams."""
     return (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
@@ -460,3 +480,14 @@ def test_the_notice_pdf_keeps_its_tree_and_digits(tmp_path):
     import re
 
     assert not re.search(r"[\u4e00-\u9fff] \d|\d [\u4e00-\u9fff]", text)
+
+
+def test_chrome_at_the_edges_of_the_body_goes_but_the_article_stays(tmp_path):
+    page = MODERN_PAGE.replace(
+        "<p><strong>三、重点任务</strong></p>",
+        "<p><strong>三、重点任务</strong></p><p>主办单位：县生态环境局</p>",
+    ).replace('<div class="content" id="zoom">', '<div class="content" id="zoom"><p>【打印本页】【关闭窗口】</p>')
+    path = tmp_path / "notice.html"
+    path.write_text(page, encoding="utf-8")
+    text = everything(parse_file(path))
+    assert "主办单位：县生态环境局" in text and "打印本页" not in text
