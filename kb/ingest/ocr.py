@@ -293,7 +293,13 @@ def snap_sizes(lines: list[Line], tolerance: float = 0.08) -> list[Line]:
             return sum(w for s, w in left.items() if abs(s - c) <= tolerance * c)
 
         centre = max(left, key=lambda c: (mass(c), -c))
-        members = [s for s in left if abs(s - centre) <= tolerance * centre]
+        for _ in range(5):  # move the window onto the cluster's mean (mean shift)
+            members = [s for s in left if abs(s - centre) <= tolerance * centre]
+            mean = sum(s * left[s] for s in members) / sum(left[s] for s in members)
+            if abs(mean - centre) < 0.01:
+                break
+            centre = mean
+        members = [s for s in left if abs(s - centre) <= tolerance * centre] or [min(left, key=lambda s: abs(s - centre))]
         total = sum(left[s] for s in members)
         size = round(sum(s * left[s] for s in members) / total, 1)
         for s in members:
