@@ -163,7 +163,7 @@ def heading_families(blocks: list[Block]) -> set[str]:
 
 
 def detect_scheme(blocks: list[Block]) -> str:
-    """A label for the numbering the document uses: article, chapter, part, hanzi, numbered or flat."""
+    """A label for the numbering the document uses: article, chapter, part, hanzi, numbered, styled or flat."""
     heads = [h for b in blocks if b.rows is None and (h := classify(b)) is not None]
     count = Counter(h.family for h in heads)
     # A regulation has more articles than chapters; a plan may open a paragraph with 第X条 by chance.
@@ -179,6 +179,9 @@ def detect_scheme(blocks: list[Block]) -> str:
         return "hanzi"
     if any(c >= 2 for c in standalone.values()) or (standalone and sum(runin.values()) >= 2):
         return "hanzi" if standalone["hanzi"] else "numbered"
+    # No numbering family, but the source marks its headings (Word heading styles, <h2>, markdown #).
+    if any(b.heading in (1, 2) for b in blocks if b.rows is None):
+        return "styled"
     return "flat"
 
 
@@ -234,8 +237,6 @@ class _Builder:
         self.article: _Open | None = None
         #: The clause the last paragraph went to: an owner note that follows attaches to it.
         self.last: _Open | None = None
-        #: Whether the preamble has taken the document's title from a title heading.
-        self.titled = False
         #: Last number of each family under each parent, to tell a heading from a box item.
         self.last_num: dict[tuple[str, str], int] = {}
 
@@ -280,12 +281,13 @@ class _Builder:
         kind = self._kind(h.family)
         code = {"part": "p", "chapter": "ch", "section": "s", "subsection": "ss"}[kind]
         pid = parent.id if parent is not None and not (kind == "chapter" and parent.kind == "chapter") else None
-        nid = f"{pid}.{code}{h.num}" if pid else f"{code}{h.num}"
-        chapter = h.num if kind == "chapter" else (parent.chapter if parent else 0)
+        num = h.num or 1 + sum(1 for n in self.nodes if n.kind == kind and n.parent == (parent.id if parent else None))
+        nid = f"{pid}.{code}{num}" if pid else f"{code}{num}"
+        chapter = num if kind == "chapter" else (parent.chapter if parent else 0)
         path = (*(parent.path if parent else ()), h.title)
         node = self.add(_Open(nid, kind, h.title, parent.id if parent else None, b.page, b.page_end, path, chapter))
         self.stack.append(_Level(h.family, node))
-        self.last_num[(parent.id if parent else "", h.family)] = h.num
+        self.last_num[(parent.id if parent else "", h.family)] = num
         return node
 
     def _kind(self, family: str) -> str:
@@ -445,11 +447,19 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
     families = heading_families(blocks) if scheme != "flat" else set()
     bld = _Builder(doc, scheme, families)
     captioned = False  # the last block opened an annex that has no caption yet
-    for b in blocks:
+    heads = [classify(b) if b.rows is None else None for b in blocks]
+    for idx, b in enumerate(blocks):
         if b.rows is not None:
             bld.table(b)
             continue
         if not squash(b.text):
+            continue
+        if (b.extra or {}).get("title") and not any(n.kind != "preamble" for n in bld.nodes):
+            # The document's own title (a heading level used once, first): preamble text, and the
+            # preamble's title when it opens the preamble.
+            if bld.container is None:
+                bld.open_container("preamble", tidy(b.text), b)
+            bld.clause(b.text, b)
             continue
         h = classify(b)
         if captioned and h is None and bld.container is not None and _caption(b.text):
@@ -459,14 +469,6 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
             captioned = False
             continue
         captioned = False
-        if h is not None and h.family.startswith("md") and not any(n.kind != "preamble" for n in bld.nodes):
-            # The document's own title, above its first heading: preamble, and the preamble's title.
-            bld.clause(b.text, b)
-            if bld.container is not None and not bld.titled:
-                bld.container.title = tidy(b.text)
-                bld.container.path = (bld.container.title,)
-                bld.titled = True
-            continue
         if h is None or h.form == "text" and h.family not in ("tiao",):
             _text(bld, b, h)
         elif h.family == "foreword":
@@ -489,6 +491,9 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
             if bld.article is not None and h.family in MARKERS and h.family not in bld.levels:
                 bld.continue_clause(bld.article, b)
                 continue
+            if h.family in MARKERS and h.form == "standalone" and _empty(bld, h, heads, idx):
+                _text(bld, b, h)  # 1.推广秸秆还田。 2.建设堆肥设施。: a list, not headings with nothing under them
+                continue
             bld.heading(h, b)
             if h.form == "runin":
                 bld.clause(b.text, b, title=h.title)
@@ -509,6 +514,22 @@ def _front_title(text: str) -> str:
     """The value of a front-matter ``标题: …`` line, which names the document."""
     m = _FRONT_TITLE.match(text.split("\n", 1)[0])
     return m.group(1) if m else ""
+
+
+def _empty(bld: _Builder, h: _Head, heads: list[_Head | None], idx: int) -> bool:
+    """Whether a numbered line would be a heading with nothing under it: the next block is
+    a heading of the same level or above (or there is none), so the line is a list item."""
+    depth = bld.levels.get(h.family, len(bld.stack))
+    for nxt in heads[idx + 1:]:
+        if nxt is None:
+            return False
+        if nxt.family in STRONG or nxt.family in ("box", "annex", "foreword", "tiao"):
+            return True
+        if nxt.form == "text":
+            return False
+        nd = bld.levels.get(nxt.family)
+        return nxt.family == h.family or (nd is not None and nd <= depth)
+    return True
 
 
 def _caption(text: str) -> bool:
