@@ -26,9 +26,11 @@ from kb.text.patterns import (
     RE_ANNEX,
     RE_FOREWORD_LINE,
     RE_MARKER,
+    RE_SIGNATURE_DATE,
     STRONG,
     cn2int,
     heading_family,
+    is_signature_line,
 )
 
 #: A lead sentence this short reads as the clause's title (「强化工业企业监督管理」).
@@ -504,6 +506,7 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
                 bld.box_item(h.title or lead_title(b.text), b)
         else:
             _text(bld, b, h)
+    _sign_off(bld)
     return [_freeze(o, doc) for o in bld.nodes], scheme
 
 
@@ -514,6 +517,25 @@ def _front_title(text: str) -> str:
     """The value of a front-matter ``标题: …`` line, which names the document."""
     m = _FRONT_TITLE.match(text.split("\n", 1)[0])
     return m.group(1) if m else ""
+
+
+def _sign_off(bld: _Builder) -> None:
+    """The signature that closes a notice (issuer names, then the date) belongs with the preamble.
+
+    Left in the last section it would be two passages of their own (「上海市人民政府办公厅」,
+    「2022年12月28日」); with the preamble, "who issued this, and when" finds it beside the title.
+    """
+    pre = next((o for o in bld.nodes if o.kind == "preamble"), None)
+    k = len(bld.nodes)
+    while k > 0 and bld.nodes[k - 1].kind == "clause" and is_signature_line("".join(bld.nodes[k - 1].parts)):
+        k -= 1
+    tail = bld.nodes[k:]
+    if pre is None or not tail or not RE_SIGNATURE_DATE.match(squash("".join(tail[-1].parts))):
+        return
+    for o in tail:
+        pre.parts.extend(o.parts)
+        pre.originals.extend(o.originals)
+    del bld.nodes[k:]
 
 
 def _empty(bld: _Builder, h: _Head, heads: list[_Head | None], idx: int) -> bool:
