@@ -42,6 +42,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/ocr.py --cer
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-output

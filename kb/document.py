@@ -89,6 +89,12 @@ class Document:
     scheme: str = "chapter"
     warnings: tuple[str, ...] = field(default=())
 
+    @property
+    def title(self) -> str:
+        """The document's own title: its preamble's (the title line, or front matter's 标题), else ""."""
+        pre = next((n for n in self.nodes if n.kind == "preamble"), None)
+        return pre.title if pre is not None and pre.title != "表格" else ""
+
     def by_kind(self, kind: str) -> list[Node]:
         return [n for n in self.nodes if n.kind == kind]
 

@@ -150,7 +150,7 @@ class KnowledgeBase:
     @staticmethod
     def mark(text: str, terms: Sequence[str]) -> str:
         """``text`` with each of ``terms`` wrapped in 【】, the one way matches are shown."""
-        from kb.text.extract import mark
+        from kb.text.marks import mark
 
         return mark(text, [t for t in terms if t])
 

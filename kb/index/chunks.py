@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from kb.document import LEAF_KINDS, Node
 from kb.text.patterns import strip_heading_number
+from kb.text.sentences import sentences as split_sentences
 
 #: Windows longer than this are split at sentence ends for embedding (hits stay whole clauses).
 WINDOW_CHARS = 120
@@ -36,10 +36,15 @@ def leaves_of(nodes: Sequence[Node]) -> list[Node]:
     return [n for n in nodes if n.kind in LEAF_KINDS and n.text]
 
 
-def lexical_text(node: Node) -> str:
-    """What BM25 sees: the clause with its section heading, so headings take part in matching."""
+def lexical_text(node: Node, doc_title: str = "") -> str:
+    """What BM25 sees: the clause with its section heading and its document's title.
+
+    The heading lets headings take part in matching.  The title is on every passage of
+    its document, so words of the title pick the document out of several but do not
+    make the passage that happens to repeat the title (the preamble) win within it.
+    """
     heading = node.path[-1] if node.path else ""
-    return f"{strip_heading_number(heading)}\n{node.text}"
+    return f"{doc_title}\n{strip_heading_number(heading)}\n{node.text}"
 
 
 def windows(node: Node, limit: int = WINDOW_CHARS) -> list[str]:
@@ -50,7 +55,7 @@ def windows(node: Node, limit: int = WINDOW_CHARS) -> list[str]:
     one sentence of a long clause still meets a vector about just that sentence.
     """
     heading = strip_heading_number(node.path[-1]) if node.path else ""
-    sentences = [s.strip() for s in re.split(r"(?<=[。；！？\n])", node.text) if s.strip()]
+    sentences = split_sentences(node.text, as_written=True)
     grouped: list[str] = []
     cur = ""
     for s in sentences:

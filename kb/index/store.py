@@ -149,7 +149,9 @@ def build_index(
     leaves = leaves_of(nodes)
     terms = corpus_terms((n.text for n in leaves), (n.title for n in nodes))
     tokenizer = JiebaTokenizer(terms)
-    lexical = LexicalBackend.build([lexical_text(n) for n in leaves], tokenizer, k1=BM25_K1, b=BM25_B)
+    titles = {d.name: d.title for d in docs}
+    lexical = LexicalBackend.build([lexical_text(n, titles.get(n.doc, "")) for n in leaves], tokenizer,
+                                   k1=BM25_K1, b=BM25_B)
 
     spec = encoder.spec
     chunks = make_chunks(leaves, spec.name, spec.passage_prompt)

@@ -4,66 +4,26 @@ Chinese PDFs come out of text extraction with Kangxi-radical code points, runnin
 headers, page numbers, a table of contents and lines cut at the page width; text
 exports of them keep paragraphs broken at old page boundaries.  This module undoes
 that damage without touching the plan's own wording, and keeps the page span and
-the original text of every block.
+the original text of every block.  The character repairs themselves (radicals,
+zero-width marks, whitespace) are text rules and live in :mod:`kb.text.normalize`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from kb.ingest.loaders import Line, RawDocument, Segment
+from kb.ingest.raw import Line, RawDocument, Segment, body_size
+from kb.text.chars import CJK
+from kb.text.normalize import normalize_chars, squash, tidy
 from kb.text.patterns import (
     RE_BOX,
     RE_HEADING_ANY,
     RE_NUMBERED,
 )
 
-# ------------------------------------------------------------ characters
-
-#: CJK Radicals Supplement forms that NFKC leaves alone, mapped to the ideograph they stand for,
-#: plus Kangxi radicals whose NFKC target is a traditional form unused in simplified text.
-_RADICAL_FIXES = dict(
-    zip(
-        "⺠⻅⻆⻉⻋⻓⻔⻘⻙⻚⻛⻜⻝⻠⻢⻣⻤⻥⻦⻧⻨⻩⻪⻬⻮⻰⻳⺟⻄⼾",
-        "民见角贝车长门青韦页风飞食饣马骨鬼鱼鸟卤麦黄黾齐齿龙龟母西户",
-        strict=True,
-    )
-)
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-
-
-def normalize_chars(text: str) -> str:
-    """Map radical code points to the ideographs they stand for; drop zero-width marks.
-
-    This is NFKC restricted to the radical blocks: full-width punctuation (，（）：)
-    is the plan's own typography and stays as written.
-    """
-    out = []
-    for ch in text.translate(_ZERO_WIDTH):
-        o = ord(ch)
-        if ch in _RADICAL_FIXES:
-            out.append(_RADICAL_FIXES[ch])
-        elif 0x2F00 <= o <= 0x2FDF or 0xF900 <= o <= 0xFAFF:
-            out.append(unicodedata.normalize("NFKC", ch))
-        elif ch in "\u00a0\u2002\u2003\u2009\u3000":
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-_CJK = r"\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef“”‘’《》、，。；：！？（）"
-_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
-
-
-def tidy(text: str) -> str:
-    """Collapse layout whitespace: none between two CJK characters, one space elsewhere."""
-    text = re.sub(r"[ \t\f\v]+", " ", text)
-    text = _SPACE_BETWEEN_CJK.sub("", text)
-    return text.strip()
+# ------------------------------------------------------------ lines
 
 
 def join_lines(parts: list[str]) -> str:
@@ -77,11 +37,6 @@ def join_lines(parts: list[str]) -> str:
             out += " "
         out += p
     return tidy(out)
-
-
-def squash(text: str) -> str:
-    """Whitespace-free form, used to compare editions and match quotations."""
-    return re.sub(r"\s+", "", text)
 
 
 # --------------------------------------------------------------- patterns
@@ -115,24 +70,116 @@ class Block:
     heading: int | None = None
 
 
-def to_blocks(raw: RawDocument, toc: dict[str, int] | None = None) -> list[Block]:
+def to_blocks(raw: RawDocument, toc: dict[str, int] | None = None, warnings: list[str] | None = None) -> list[Block]:
     """Clean a raw document into blocks; the segmenter only ever sees blocks.
 
-    ``toc``, when given, receives the table of contents (heading → printed page).
+    ``toc``, when given, receives the table of contents (heading → printed page);
+    ``warnings`` receives what the user should know about the extraction.
     """
     lines = [
-        replace(
-            ln, text=normalize_chars(ln.text),
-            segments=tuple(Segment(s.x, s.y, normalize_chars(s.text)) for s in ln.segments),
+        Line(
+            normalize_chars(ln.text), ln.page, ln.size, ln.x,
+            tuple(Segment(s.x, s.y, normalize_chars(s.text), s.w) for s in ln.segments),
+            ln.heading, ln.bold,
+            None if ln.cells is None else tuple(normalize_chars(c) for c in ln.cells), ln.table,
         )
         for ln in raw.lines
     ]
+    if raw.fmt in PARAGRAPH_FORMATS:
+        # Word, web and markdown paragraphs are real paragraphs: no page furniture, no lines to rejoin.
+        return _para_blocks(drop_toc(lines, toc))
     lines = drop_furniture(lines)
     lines = drop_toc(lines, toc)
-    blocks = _pdf_blocks(lines) if raw.fmt == "pdf" else _txt_blocks(lines)
-    if raw.fmt == "md":
-        return blocks  # markdown marks its paragraphs: there are no page breaks to mend
-    return mend_breaks(blocks)
+    if raw.fmt == "pdf":
+        blocks = mend_breaks(_pdf_blocks(lines))
+        for b in blocks:
+            b.text = close_digit_spaces(b.text)
+            if b.rows is not None:
+                b.rows = [[close_digit_spaces(c) for c in r] for r in b.rows]
+        if warnings is not None and (w := giant_passage(blocks)):
+            warnings.append(w)
+        return blocks
+    return mend_breaks(_txt_blocks(lines))
+
+
+#: Formats whose loader hands over whole paragraphs (one Line each), with style hints.
+PARAGRAPH_FORMATS = ("docx", "html", "md")
+
+_DIGIT_SPACE = re.compile(rf"(?<=[{CJK}])[ \t]+(?=[0-9])|(?<=[0-9%‰])[ \t]+(?=[{CJK}])")
+
+
+def close_digit_spaces(text: str) -> str:
+    """Drop the spaces PDF extraction puts between CJK and digits: 「到 2025 年」 → 「到2025年」.
+
+    Chinese typesetting sets digits inside running text without spaces; pypdf reports
+    the gap a typesetter leaves around Latin glyphs as a space.  Only what is searched,
+    shown and quoted changes: the block's original lines keep the spaces.
+    """
+    return _DIGIT_SPACE.sub("", text)
+
+
+#: A passage this long (characters) holding most of a document means paragraphs were not found.
+GIANT = 3000
+
+
+def giant_passage(blocks: list[Block]) -> str:
+    """A warning when one block holds most of the text (a browser print where headings swallow the body)."""
+    texts = [b.text for b in blocks if b.rows is None]
+    total = sum(len(t) for t in texts)
+    longest = max(texts, key=len, default="")
+    if len(longest) >= GIANT and len(longest) >= 0.5 * total:
+        return (f"one passage holds {len(longest)} of {total} characters: paragraphs and headings were not "
+                "recognised in this PDF's layout, so search and citations will be coarse")
+    return ""
+
+
+def _para_blocks(lines: list[Line]) -> list[Block]:
+    """One block per paragraph; table rows grouped into table blocks; heading levels made relative.
+
+    Heading hints are ranked (a document that uses only Heading 2 and 3 has levels 1
+    and 2); a top level used once, by the document's first heading, is its title and
+    no level at all.
+    """
+    levels = [ln.heading for ln in lines if ln.heading is not None and ln.cells is None and ln.text.strip()]
+    rank: dict[int, int] = {}
+    if levels:
+        top = min(levels)
+        title_only = levels.count(top) == 1 and levels[0] == top
+        used = sorted(set(levels) - ({top} if title_only else set()))
+        rank = {lvl: k + 1 for k, lvl in enumerate(used)}
+    blocks: list[Block] = []
+    i = 0
+    while i < len(lines):
+        ln = lines[i]
+        if ln.cells is not None:
+            j = i
+            while j < len(lines) and lines[j].cells is not None and lines[j].table == ln.table:
+                j += 1
+            blocks.extend(_cell_table(lines[i:j]))
+            i = j
+            continue
+        i += 1
+        text = join_lines(ln.text.split("\n"))
+        if not text:
+            continue
+        level = rank.get(ln.heading) if ln.heading is not None else None
+        hint = level is not None or (ln.bold and len(text) <= 40 and text[-1] not in TERMINAL)
+        extra = {"heading": level} if level else ({"title": True} if ln.heading is not None else {})
+        blocks.append(Block(text, ln.page, ln.page, display=hint, original=ln.text, heading=level, extra=extra))
+    return blocks
+
+
+def _cell_table(lines: list[Line]) -> list[Block]:
+    """A table its loader already knows cell by cell; a leading row with one filled cell is its caption."""
+    rows = [[join_lines(c.split("\n")) for c in ln.cells or ()] for ln in lines]
+    out: list[Block] = []
+    while rows and len(rows[0]) > 1 and sum(1 for c in rows[0] if c) == 1 and rows[0][0]:
+        out.append(Block(rows[0][0], lines[0].page, lines[0].page, original=rows[0][0]))
+        rows, lines = rows[1:], lines[1:]
+    if rows:
+        out.append(Block("", lines[0].page, lines[-1].page, rows=rows, original="\n".join(ln.text for ln in lines),
+                         extra={"row_pages": [ln.page for ln in lines]}))
+    return out
 
 
 def drop_furniture(lines: list[Line]) -> list[Line]:
@@ -155,7 +202,7 @@ def drop_furniture(lines: list[Line]) -> list[Line]:
         for idx in pages.values():
             edge_counts.update({key(i) for i in idx[:2] + idx[-2:]})
         recurring = {k for k, c in edge_counts.items() if k[0] and c >= max(3, 0.5 * len(pages))}
-        body = _body_size(lines)
+        body = body_size(lines)
         for idx in pages.values():
             for i in idx[:2] + idx[-2:]:
                 t = lines[i].text
@@ -180,15 +227,6 @@ def _stands_apart(lines: list[Line], i: int, body: float) -> bool:
 def _edge_key(text: str) -> str:
     t = squash(text)
     return re.sub(r"\d+", "#", t) if 0 < len(t) <= 40 else ""
-
-
-def _body_size(lines: list[Line]) -> float:
-    """The font size of the running text: the size that sets the most characters."""
-    chars: Counter[float] = Counter()
-    for ln in lines:
-        if ln.size:
-            chars[ln.size] += len(ln.text.strip())
-    return chars.most_common(1)[0][0] if chars else 0.0
 
 
 RE_TOC_SPLIT = re.compile(r"^(.*?)(?:\.{3,}|…{2,}|·{3,}|-{4,})(\d{1,4})$")
@@ -269,7 +307,7 @@ def _txt_blocks(lines: list[Line]) -> list[Block]:
             blocks.append(Block(tidy(t), original=t.strip(), heading=ln.heading))
             runs_on = False
             continue
-        if ln.row or t.count("\t") >= 2:
+        if t.count("\t") >= 2:
             flush()
             table.append(t.strip("\n"))
             runs_on = False
@@ -350,8 +388,9 @@ def _one_paragraph_per_line(lines: list[Line]) -> bool:
 
 def _pdf_blocks(lines: list[Line]) -> list[Block]:
     """Rebuild paragraphs from layout: a first-line indent starts a paragraph, a larger font is a heading."""
-    body = _body_size(lines)
+    body = body_size(lines)
     left = min((ln.x for ln in lines if ln.size == body), default=0.0)
+    measure = _measure(lines, body)
     blocks: list[Block] = []
     i = 0
     while i < len(lines):
@@ -360,6 +399,10 @@ def _pdf_blocks(lines: list[Line]) -> list[Block]:
             j = i
             while j < len(lines) and abs(lines[j].size - ln.size) < 0.05:
                 j += 1
+            blocks.extend(_table_blocks(lines[i:j]))
+            i = j
+            continue
+        if (j := _aligned_rows_end(lines, i, body, measure)) > i:
             blocks.extend(_table_blocks(lines[i:j]))
             i = j
             continue
@@ -394,6 +437,60 @@ def _pdf_blocks(lines: list[Line]) -> list[Block]:
         if b.rows is None and "parts" in b.extra:
             b.text = join_lines(b.extra.pop("parts"))
     return blocks
+
+
+def _seg_width(s: Segment, size: float) -> float:
+    return s.w or size * sum(0.5 if c.isascii() else 1.0 for c in s.text.strip())
+
+
+def _cells(ln: Line) -> int:
+    """How many cells a line shows: its glyph runs (or OCR boxes) split by gaps of a character or more."""
+    size = ln.size or 10.0
+    segs = sorted((s for s in ln.segments if s.text.strip()), key=lambda s: s.x)
+    count, end = 0, None
+    for s in segs:
+        # Estimated run widths are rough (pypdf reports the odd glyph one advance early): demand more.
+        if end is None or s.x - end > (1.0 if s.w else 1.5) * size:
+            count += 1
+        end = max(end or s.x, s.x + _seg_width(s, size))
+    return count
+
+
+def _line_width(ln: Line) -> float:
+    segs = [s for s in ln.segments if s.text.strip()]
+    if not segs:
+        return _width(ln.text) * (ln.size or 10.0)
+    return max(s.x + _seg_width(s, ln.size or 10.0) for s in segs) - min(s.x for s in segs)
+
+
+def _measure(lines: list[Line], body: float) -> float:
+    """The width of a full line of running text (the text block's measure)."""
+    widths = sorted(_line_width(ln) for ln in lines if ln.size == body and ln.segments)
+    return widths[int(0.9 * (len(widths) - 1))] if widths else 0.0
+
+
+def _aligned_rows_end(lines: list[Line], i: int, body: float, measure: float) -> int:
+    """Where a table set in body-size type ends, if one starts at line ``i`` (else ``i``).
+
+    A table shows as lines split into cells by wide gaps (the columns), with short
+    lines in between (a cell that wraps); running text fills the measure without
+    gaps, and a heading ends the table.  At least three lines must show columns.
+    Tables in small print are found by their size instead (:func:`_pdf_blocks`).
+    """
+    if not measure or _cells(lines[i]) < 2:
+        return i
+    j, multi = i, 0
+    while j < len(lines):
+        ln = lines[j]
+        cells = _cells(ln)
+        if cells < 2:
+            t = squash(ln.text)
+            if ln.size > body + 0.5 or RE_HEADING_ANY.match(t) or _line_width(ln) > 0.5 * measure:
+                break
+        else:
+            multi += 1
+        j += 1
+    return j if multi >= 3 else i
 
 
 def _table_blocks(lines: list[Line]) -> list[Block]:
@@ -448,10 +545,34 @@ def _table_blocks(lines: list[Line]) -> list[Block]:
         if len(wider) > len(cols):
             cols = wider
             rows = [cells_of(g) for g in groups]
+    if number is not None:
+        _renumber(rows, number)
     places = [(g[0][0], sum(depth(ps) for ps in g) / len(g)) for g in groups]
     rows, row_pages = merge_row_lines(rows, places)
     original = "\n".join(ln.text for ln in lines)
     return [Block("", lines[0].page, lines[-1].page, rows=rows, original=original, extra={"row_pages": row_pages})]
+
+
+def _renumber(rows: list[list[str]], number: int) -> None:
+    """Put back 序号 cells that extraction lost (OCR drops a lone narrow「1」).
+
+    Where the numbers jump (none, then 2; or 7, then 10) and exactly as many rows sit
+    in the gap as numbers are missing, each with cells beside the number column, they
+    are those rows.  The header row (row 0) is never numbered.
+    """
+    numbered = [(i, int(r[number])) for i, r in enumerate(rows) if number < len(r) and r[number].isdigit()]
+    if not numbered:
+        return
+
+    def full(r: list[str]) -> bool:
+        return sum(1 for k, c in enumerate(r) if k != number and c.strip()) >= 2 and not r[number].strip()
+
+    anchors = [(0, 0), *numbered]
+    for (a, na), (b, nb) in zip(anchors, anchors[1:], strict=False):
+        gap = [i for i in range(a + 1, b) if full(rows[i])]
+        if nb - na > 1 and len(gap) == nb - na - 1:
+            for k, i in enumerate(gap, start=na + 1):
+                rows[i][number] = str(k)
 
 
 def _number_column(rows: list[list[str]]) -> int | None:
@@ -528,14 +649,18 @@ def _repeats_header(row: list[str], header: list[str]) -> bool:
 
 
 def _column_starts(header: list[Segment], size: float) -> list[float]:
-    """Column left edges: header glyph runs separated by more than half a character width."""
+    """Column left edges: header glyph runs separated by more than half a character width.
+
+    OCR boxes are measured, and the detector already split them at the gaps, so a
+    quarter of a character between two boxes is a column boundary.
+    """
     starts: list[float] = []
     prev_end: float | None = None
     for s in sorted(header, key=lambda s: s.x):
-        width = size * sum(0.5 if c.isascii() else 1.0 for c in s.text.strip())
-        if prev_end is None or s.x - prev_end > 0.5 * size:
+        gap = 0.25 * size if s.w else 0.5 * size
+        if prev_end is None or s.x - prev_end > gap:
             starts.append(s.x)
-        prev_end = max(prev_end or 0.0, s.x + width)
+        prev_end = max(prev_end or 0.0, s.x + _seg_width(s, size))
     return starts
 
 

@@ -10,8 +10,9 @@ reduced to their text.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from kb.ingest.lines import Line
+from kb.ingest.raw import Line, RawDocument, read_bytes, sha256_bytes
 from kb.text.patterns import heading_family
 
 _FRONT = re.compile(r"^---\s*$")
@@ -47,66 +48,87 @@ def _cells(row: str) -> list[str]:
 
 
 def markdown_lines(text: str) -> list[Line]:
-    """The lines of a markdown file as the segmenter reads them (see the module docstring)."""
+    """The paragraphs of a markdown file, one :class:`Line` each (see the module docstring).
+
+    Like a Word or web page, markdown marks its paragraphs (blank lines), so each is handed
+    on whole; a line break inside a paragraph stays a line break (a cell or a title line).
+    """
     text = _COMMENT.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     raw = text.split("\n")
     out: list[Line] = []
+    para: list[str] = []
+    tables = 0
+
+    def flush() -> None:
+        if para:
+            out.extend(_split_title_lines(para))
+            para.clear()
+
     i = 0
     if raw and _FRONT.match(raw[0]):
         end = next((k for k in range(1, len(raw)) if _FRONT.match(raw[k])), None)
         if end is not None:
             out.extend(Line(ln.strip()) for ln in raw[1:end] if ln.strip())
-            out.append(Line(""))
             i = end + 1
     while i < len(raw):
         ln = raw[i]
         nxt = raw[i + 1] if i + 1 < len(raw) else ""
         if "|" in ln and _TABLE_RULE.match(nxt):
-            # A pipe table: header, rule, rows.  Cells are joined by tabs, which the
-            # text block builder reads as table rows.
+            flush()
             rows = [_cells(ln)]
             i += 2
             while i < len(raw) and "|" in raw[i] and raw[i].strip():
                 rows.append(_cells(raw[i]))
                 i += 1
             width = max(len(r) for r in rows)
-            out.append(Line(""))
-            out.extend(Line("\t".join(r + [""] * (width - len(r))), row=True) for r in rows)
-            out.append(Line(""))
+            tables += 1
+            out.extend(Line("\t".join(r), cells=tuple(r + [""] * (width - len(r))), table=tables) for r in rows)
             continue
         if m := _HEADING.match(ln):
-            out.append(Line(""))
+            flush()
             out.append(Line(inline(m.group(2)), heading=len(m.group(1))))
-            out.append(Line(""))
+        elif not ln.strip():
+            flush()
         elif _QUOTE.match(ln):
-            out.append(Line(inline(_QUOTE.sub("", ln))))
+            para.append(inline(_QUOTE.sub("", ln)))
         elif _LIST.match(ln):
-            out.append(Line(inline(_LIST.sub("", ln))))
+            para.append(inline(_LIST.sub("", ln)))
         else:
-            out.append(Line(inline(ln)))
+            para.append(inline(ln.strip()))
         i += 1
-    return _split_title_lines(out)
+    flush()
+    return out
 
 
-def _split_title_lines(lines: list[Line]) -> list[Line]:
-    """A short numbered line directly above running text is a title, not the start of it.
+def _split_title_lines(lines: list[str]) -> list[Line]:
+    """One paragraph, unless a short numbered line stands directly above running text.
 
-    Markdown joins consecutive lines into one paragraph, but plans write a box item or a
-    sub-heading on its own line with its body right below (``1. 新建公园工程`` / ``建设…``).
+    Plans write a box item or a sub-heading on its own line with its body right below
+    (``1. 新建公园工程`` / ``建设…``): that line is a title, not the start of the text.
     """
     out: list[Line] = []
-    for k, ln in enumerate(lines):
-        out.append(ln)
-        nxt = lines[k + 1] if k + 1 < len(lines) else None
-        t = ln.text.strip()
-        if (
-            nxt is not None and nxt.text.strip() and t and ln.heading is None and not ln.row
-            and not nxt.row and nxt.heading is None and len(t) <= 40 and t[-1] not in _RUNS_ON
-            and heading_family(re.sub(r"\s+", "", t)) is not None
-        ):
-            out.append(Line(""))
+    cur: list[str] = []
+    for k, t in enumerate(lines):
+        cur.append(t)
+        titled = (k + 1 < len(lines) and len(t) <= 40 and t[-1] not in _RUNS_ON
+                  and heading_family(re.sub(r"\s+", "", t)) is not None)
+        if titled:
+            out.append(Line("\n".join(cur)))
+            cur = []
+    if cur:
+        out.append(Line("\n".join(cur)))
     return out
 
 
 #: A line ending in one of these continues on the next line.
 _RUNS_ON = "，、；：,;:（(“‘《"
+
+
+def load_markdown(path: Path) -> RawDocument:
+    """A markdown file: decoded like text (UTF-8 or GB18030), its marks read as above."""
+    from kb.ingest.txt import _decode
+
+    data = read_bytes(path)
+    text, warning = _decode(data, path)
+    return RawDocument(path, path.stem, sha256_bytes(data), "md", tuple(markdown_lines(text)),
+                       (warning,) if warning else ())

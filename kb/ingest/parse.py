@@ -29,11 +29,11 @@ def chinese_share(text: str) -> float:
 def parse_raw(raw: RawDocument) -> Document:
     """Structure one loaded file."""
     toc: dict[str, int] = {}
-    blocks = rebuild_flat_tables(to_blocks(raw, toc))
+    warnings = list(raw.warnings)
+    blocks = rebuild_flat_tables(to_blocks(raw, toc, warnings))
     nodes, scheme = segment(blocks, raw.name)
     if raw.fmt != "pdf":
         nodes = with_pages(nodes, toc)
-    warnings = list(raw.warnings)
     if scheme == "flat" and len(nodes) > 3:
         warnings.append(f"{raw.path}: no heading structure recognised; indexed as {len(nodes)} flat paragraphs")
     if not any(n.text for n in nodes):

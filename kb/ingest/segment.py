@@ -16,7 +16,9 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from kb.document import Node
-from kb.ingest.clean import Block, squash, tidy
+from kb.ingest.clean import Block
+from kb.text.dates import YEAR
+from kb.text.normalize import squash, tidy
 from kb.text.notes import Owner, is_note, parse_note, split_note
 from kb.text.patterns import (
     CN_NUM,
@@ -24,9 +26,11 @@ from kb.text.patterns import (
     RE_ANNEX,
     RE_FOREWORD_LINE,
     RE_MARKER,
+    RE_SIGNATURE_DATE,
     STRONG,
     cn2int,
     heading_family,
+    is_signature_line,
 )
 
 #: A lead sentence this short reads as the clause's title (「强化工业企业监督管理」).
@@ -161,7 +165,7 @@ def heading_families(blocks: list[Block]) -> set[str]:
 
 
 def detect_scheme(blocks: list[Block]) -> str:
-    """A label for the numbering the document uses: article, chapter, part, hanzi, numbered or flat."""
+    """A label for the numbering the document uses: article, chapter, part, hanzi, numbered, styled or flat."""
     heads = [h for b in blocks if b.rows is None and (h := classify(b)) is not None]
     count = Counter(h.family for h in heads)
     # A regulation has more articles than chapters; a plan may open a paragraph with 第X条 by chance.
@@ -177,6 +181,9 @@ def detect_scheme(blocks: list[Block]) -> str:
         return "hanzi"
     if any(c >= 2 for c in standalone.values()) or (standalone and sum(runin.values()) >= 2):
         return "hanzi" if standalone["hanzi"] else "numbered"
+    # No numbering family, but the source marks its headings (Word heading styles, <h2>, markdown #).
+    if any(b.heading in (1, 2) for b in blocks if b.rows is None):
+        return "styled"
     return "flat"
 
 
@@ -276,12 +283,13 @@ class _Builder:
         kind = self._kind(h.family)
         code = {"part": "p", "chapter": "ch", "section": "s", "subsection": "ss"}[kind]
         pid = parent.id if parent is not None and not (kind == "chapter" and parent.kind == "chapter") else None
-        nid = f"{pid}.{code}{h.num}" if pid else f"{code}{h.num}"
-        chapter = h.num if kind == "chapter" else (parent.chapter if parent else 0)
+        num = h.num or 1 + sum(1 for n in self.nodes if n.kind == kind and n.parent == (parent.id if parent else None))
+        nid = f"{pid}.{code}{num}" if pid else f"{code}{num}"
+        chapter = num if kind == "chapter" else (parent.chapter if parent else 0)
         path = (*(parent.path if parent else ()), h.title)
         node = self.add(_Open(nid, kind, h.title, parent.id if parent else None, b.page, b.page_end, path, chapter))
         self.stack.append(_Level(h.family, node))
-        self.last_num[(parent.id if parent else "", h.family)] = h.num
+        self.last_num[(parent.id if parent else "", h.family)] = num
         return node
 
     def _kind(self, family: str) -> str:
@@ -336,7 +344,7 @@ class _Builder:
         if numbered and owner is not None and owner.kind == "preamble":
             self.container = owner = None
         if owner is None and not numbered and self.scheme != "flat":
-            owner = self.open_container("preamble", lead_title(text), b)
+            owner = self.open_container("preamble", _front_title(text) or lead_title(text), b)
         if owner is not None and owner.kind == "preamble":
             owner.parts.append(text)
             owner.originals.append(b.original or text)
@@ -441,11 +449,19 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
     families = heading_families(blocks) if scheme != "flat" else set()
     bld = _Builder(doc, scheme, families)
     captioned = False  # the last block opened an annex that has no caption yet
-    for b in blocks:
+    heads = [classify(b) if b.rows is None else None for b in blocks]
+    for idx, b in enumerate(blocks):
         if b.rows is not None:
             bld.table(b)
             continue
         if not squash(b.text):
+            continue
+        if (b.extra or {}).get("title") and not any(n.kind != "preamble" for n in bld.nodes):
+            # The document's own title (a heading level used once, first): preamble text, and the
+            # preamble's title when it opens the preamble.
+            if bld.container is None:
+                bld.open_container("preamble", tidy(b.text), b)
+            bld.clause(b.text, b)
             continue
         h = classify(b)
         if captioned and h is None and bld.container is not None and _caption(b.text):
@@ -455,8 +471,6 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
             captioned = False
             continue
         captioned = False
-        if h is not None and h.family.startswith("md") and not any(n.kind != "preamble" for n in bld.nodes):
-            h = None  # the document's own title, above its first heading: preamble
         if h is None or h.form == "text" and h.family not in ("tiao",):
             _text(bld, b, h)
         elif h.family == "foreword":
@@ -479,6 +493,9 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
             if bld.article is not None and h.family in MARKERS and h.family not in bld.levels:
                 bld.continue_clause(bld.article, b)
                 continue
+            if h.family in MARKERS and h.form == "standalone" and _empty(bld, h, heads, idx):
+                _text(bld, b, h)  # 1.推广秸秆还田。 2.建设堆肥设施。: a list, not headings with nothing under them
+                continue
             bld.heading(h, b)
             if h.form == "runin":
                 bld.clause(b.text, b, title=h.title)
@@ -489,7 +506,52 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
                 bld.box_item(h.title or lead_title(b.text), b)
         else:
             _text(bld, b, h)
+    _sign_off(bld)
     return [_freeze(o, doc) for o in bld.nodes], scheme
+
+
+_FRONT_TITLE = re.compile(r"^\s*(?:标题|title|Title)\s*[:：]\s*(.+?)\s*$")
+
+
+def _front_title(text: str) -> str:
+    """The value of a front-matter ``标题: …`` line, which names the document."""
+    m = _FRONT_TITLE.match(text.split("\n", 1)[0])
+    return m.group(1) if m else ""
+
+
+def _sign_off(bld: _Builder) -> None:
+    """The signature that closes a notice (issuer names, then the date) belongs with the preamble.
+
+    Left in the last section it would be two passages of their own (「上海市人民政府办公厅」,
+    「2022年12月28日」); with the preamble, "who issued this, and when" finds it beside the title.
+    """
+    pre = next((o for o in bld.nodes if o.kind == "preamble"), None)
+    k = len(bld.nodes)
+    while k > 0 and bld.nodes[k - 1].kind == "clause" and is_signature_line("".join(bld.nodes[k - 1].parts)):
+        k -= 1
+    tail = bld.nodes[k:]
+    if pre is None or not tail or not RE_SIGNATURE_DATE.match(squash("".join(tail[-1].parts))):
+        return
+    for o in tail:
+        pre.parts.extend(o.parts)
+        pre.originals.extend(o.originals)
+    del bld.nodes[k:]
+
+
+def _empty(bld: _Builder, h: _Head, heads: list[_Head | None], idx: int) -> bool:
+    """Whether a numbered line would be a heading with nothing under it: the next block is
+    a heading of the same level or above (or there is none), so the line is a list item."""
+    depth = bld.levels.get(h.family, len(bld.stack))
+    for nxt in heads[idx + 1:]:
+        if nxt is None:
+            return False
+        if nxt.family in STRONG or nxt.family in ("box", "annex", "foreword", "tiao"):
+            return True
+        if nxt.form == "text":
+            return False
+        nd = bld.levels.get(nxt.family)
+        return nxt.family == h.family or (nd is not None and nd <= depth)
+    return True
 
 
 def _caption(text: str) -> bool:
@@ -513,7 +575,7 @@ def _text(bld: _Builder, b: Block, h: _Head | None) -> None:
 def _name_column(headers: list[str]) -> int:
     """The column that names a row: 指标名称, 关键指标, 项目, 工作任务 … (not a number, year or group)."""
     def usable(h: str) -> bool:
-        return not re.match(r"^(?:19|20)\d{2}", h) and h not in ("序号", "编号", "序") and not h.endswith("编号") \
+        return not re.match(f"^{YEAR}", h) and h not in ("序号", "编号", "序") and not h.endswith("编号") \
             and not any(w in h for w in ("分项", "类别", "类型", "属性", "单位", "部门"))
 
     for words in (("名称",), ("指标",), ("项目", "任务", "事项", "内容", "措施")):

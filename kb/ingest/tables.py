@@ -20,7 +20,9 @@ import math
 import re
 from dataclasses import dataclass
 
-from kb.ingest.clean import Block, squash
+from kb.ingest.clean import Block
+from kb.text.dates import YEAR
+from kb.text.normalize import squash
 from kb.text.patterns import RE_ANNEX, heading_family
 
 #: Words that name a column.  A header cell is short and contains one of them.
@@ -35,7 +37,7 @@ NUMBER_HEADERS = ("序号", "编号", "序", "任务编号", "项目编号", "�
 DEPT_HEADERS = ("部门", "责任", "牵头", "配合", "主体", "实施单位", "主办")
 #: Headers of a column whose cell is written once for a group of rows.
 GROUP_WORDS = ("类别", "类型", "领域", "方面", "分类", "分项", "板块", "维度")
-_YEAR_HEADER = re.compile(r"^(?:19|20)\d{2}年")
+_YEAR_HEADER = re.compile(rf"^{YEAR}年")
 _NUMBER = re.compile(r"^\d{1,3}$")
 _DEPT = re.compile(r"(?:局|委|厅|办|政府|委员会|管委会|部门|中心|公司|集团|街镇|机关)[，,、]?$")
 #: A cell piece ending like this continues in the next paragraph.

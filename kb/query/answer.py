@@ -2,8 +2,9 @@
 
 No language model writes anything here.  The answer is one to three sentences
 of the best clause; owners, targets and deadlines are extracted from that clause
-by the general patterns in kb.text.extract, so every fact shown can be checked
-against the passage cited beside it.
+by the general patterns of kb.text (owners, targets, dates), so every fact shown
+can be checked against the passage cited beside it.  The question cue words are
+vocabularies in kb/lexicon/data.
 """
 
 from __future__ import annotations
@@ -13,17 +14,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from kb.document import Node
+from kb.lexicon import lexicon
 from kb.query.search import Hit
-from kb.text.extract import Target, find_deadlines, find_owners, find_places, find_targets, mark, sentences
+from kb.text.body import body_text
+from kb.text.dates import find_deadlines
+from kb.text.marks import mark
+from kb.text.owners import Places, find_owners, find_places, learn_places
+from kb.text.sentences import sentences
+from kb.text.targets import Target, find_targets
 from kb.text.tokenize import STOPWORDS
 
 #: Words that make a question about who is responsible.
-OWNER_CUES = ("谁", "哪个部门", "哪些部门", "哪个单位", "哪些单位", "部门", "负责", "牵头", "哪个县", "哪些县", "哪些地方",
-              "哪个地方", "哪里", "在哪", "哪些区县", "哪些县区", "哪个区县", "哪家", "哪些企业",
-              "哪个区", "哪些区", "县区", "主体", "单位")
-DEADLINE_CUES = ("什么时候", "何时", "哪年", "哪一年", "期限", "时间", "多久", "截止", "完成时间", "到期")
+OWNER_CUES = tuple(lexicon("owner_cues"))
+DEADLINE_CUES = tuple(lexicon("deadline_cues"))
 #: Openers of a follow-up that leans on the previous question (那到什么时候完成？).
-FOLLOW_UP = re.compile(r"^(那|那么|那这|这|这个|这些|它|它们|其|该|此|还有|另外|然后|那么这)")
+FOLLOW_UP = re.compile("^" + lexicon("follow_up_cues").pattern())
 
 NO_OWNER_NOTE = "该条款未写明责任主体。规划的总体责任分工见所引的组织领导条款。"
 NOT_FOUND_NOTE = "规划中没有找到与这个问题直接相关的内容。下面是最接近的条款，仅供参考。"
@@ -58,7 +63,7 @@ class Answer:
             "question": self.question,
             "answer": self.answer,
             "owners": list(self.owners),
-            "targets": [_target_dict(t) for t in self.targets],
+            "targets": [t.to_dict() for t in self.targets],
             "deadlines": list(self.deadlines),
             "citations": [
                 {"rank": h.rank, "id": h.node.id, "doc": h.node.doc, "citation": h.node.citation,
@@ -71,11 +76,6 @@ class Answer:
             "indicator": _node_ref(self.indicator, with_columns=True),
             "searched": self.searched,
         }
-
-
-def _target_dict(t: Target) -> dict:
-    return {"metric": t.metric, "comparator": t.comparator, "value": t.value, "unit": t.unit,
-            "deadline": t.deadline, "baseline": t.baseline, "text": t.text}
 
 
 def _node_ref(n: Node | None, with_columns: bool = False) -> dict | None:
@@ -143,11 +143,9 @@ def best_sentences(
     return [sents[i] for i in sorted(chosen)]
 
 
-def _body(node: Node) -> str:
-    """A box item's text without its heading line, so the heading is not glued onto sentence one."""
-    if node.kind == "item" and "\n" in node.text:
-        return node.text.split("\n", 1)[1]
-    return node.text
+def places_of(nodes: Sequence[Node], doc: str) -> Places:
+    """The places one document defines (cached for the same texts)."""
+    return learn_places(n.text for n in nodes if n.doc == doc)
 
 
 def general_rule(nodes: Sequence[Node], doc: str | None = None) -> Node | None:
@@ -200,23 +198,31 @@ def compose(
     if not hits or not found:
         return Answer(question, "", citations=tuple(hits), found=False, note=NOT_FOUND_NOTE, searched=searched)
     wants_owner = asks_owner(question)
-
-    def owners_in(text: str) -> list[str]:
-        # A bare county name (通江) counts only when the question asks who or where.
-        return find_owners(text) or (find_places(text) if wants_owner else [])
-
     top = hits[0].node
-    picked = best_sentences(_body(top), weigh, owners_wanted=wants_owner)
+
+    def owners_in(text: str, doc: str) -> list[str]:
+        # A bare county name counts only when the question asks who or where, and only one
+        # that the document itself names in full (see kb.text.owners.learn_places).
+        places = places_of(nodes, doc)
+        return find_owners(text, places) or (find_places(text, places) if wants_owner else [])
+
+    picked = best_sentences(body_text(top), weigh, owners_wanted=wants_owner)
     # The owners the plan assigns in the clause's own note (（责任单位：…）) come first.
-    owners = assigned(top) or owners_in("".join(picked))
+    owners = assigned(top) or owners_in("".join(picked), top.doc)
+    if not owners:
+        # An enumeration's items inherit the body its lead sentence names (第十三条 市级河长履行
+        #下列职责：…（二）每年巡查…): the cited clause still assigns them.
+        lead = next(iter(sentences(body_text(top))), "")
+        if lead and lead not in picked:
+            owners = find_owners(lead, places_of(nodes, top.doc))
     if not owners and wants_owner:
-        owners = find_owners(top.text)
+        owners = find_owners(top.text, places_of(nodes, top.doc))
     if not owners and wants_owner:
         # A question about who: a nearly-as-good clause that names the owner is the better source.
         best = max((weigh(x) for x in picked), default=0.0)
         for h in hits[1:3]:
-            alt = best_sentences(_body(h.node), weigh, owners_wanted=True)
-            alt_owners = assigned(h.node) or owners_in("".join(alt))
+            alt = best_sentences(body_text(h.node), weigh, owners_wanted=True)
+            alt_owners = assigned(h.node) or owners_in("".join(alt), h.node.doc)
             if alt_owners and max(weigh(x) for x in alt) >= 0.8 * best:
                 top, picked, owners = h.node, alt, alt_owners
                 hits = [h, *[x for x in hits if x is not h]]

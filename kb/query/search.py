@@ -188,7 +188,7 @@ class Searcher:
 
     def _holder(self, leaf: Node, level: str) -> Node:
         """For a "which chapter / box / part" question: the heading at that level that holds the leaf,
-        shown with the leaf below its title; the leaf itself when it has no such heading."""
+        shown as the trail of headings above the leaf; the leaf itself when it has no such heading."""
         chain: list[Node] = []
         parent = leaf.parent
         while parent is not None and (node := self.data.by_key.get((leaf.doc, parent))) is not None:
@@ -202,7 +202,9 @@ class Searcher:
             found = next((n for n in chain if n.kind in kinds), None)
         if found is None:
             return leaf
-        return replace(found, text=f"{found.title}\n{leaf.text}")
+        # The whole way down, so that whichever level the asker means is on the first line.
+        trail = " › ".join(n.title for n in reversed(chain))
+        return replace(found, text=f"{trail}\n{leaf.text}")
 
     def query_terms(self, q: str) -> list[str]:
         """The query's content words, longest first, for marking matches."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from kb.text.dates import YEAR
+
 CN_NUM = "一二三四五六七八九十百零〇两"
 RE_CHAPTER = re.compile(rf"^第([{CN_NUM}\d]+)章\s*(.*)$")
 RE_SECTION = re.compile(rf"^第([{CN_NUM}\d]+)节\s*(.*)$")
@@ -98,3 +100,17 @@ def heading_family(text: str) -> tuple[str, int, int] | None:
         if m:
             return name, cn2int(m.group(1)), m.end()
     return None
+
+
+# ------------------------------------------------------------ signatures
+
+#: The date under a document's signature: 2022年12月28日 (letter-spaced in some editions).
+RE_SIGNATURE_DATE = re.compile(rf"^{YEAR}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日$")
+#: How an issuing body's name ends.
+_ISSUER_END = re.compile(r"(?:办公厅|办公室|人民政府|政府|委员会|管理局|局|委|厅|部|院|会)$")
+
+
+def is_signature_line(text: str) -> bool:
+    """A line of the signature that closes a notice or opinion: an issuer's name, or its date."""
+    t = re.sub(r"\s+", "", text)
+    return 0 < len(t) <= 30 and not re.search("[。；，：]", t) and bool(RE_SIGNATURE_DATE.match(t) or _ISSUER_END.search(t))

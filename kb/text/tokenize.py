@@ -13,15 +13,16 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 
+from kb.lexicon import lexicon
+from kb.text.chars import HAN, HAN_EXT
+
 Tokenizer = Callable[[str], list[str]]
 
-#: Words that carry no topic: function words, and the question words users type.
-STOPWORDS = frozenset(
-    ["的", "了", "和", "与", "及", "或", "等", "在", "是", "为", "对", "把", "被", "将", "以", "于", "从", "向", "由", "其", "之", "而", "并", "也", "都", "就", "还", "又", "这", "那", "这些", "那些", "这个", "那个", "个", "有", "有关", "相关", "进一步", "我们", "你们", "他们", "我", "你", "他", "它", "吗", "呢", "吧", "啊", "呀", "么", "嘛", "哪", "哪些", "哪个", "哪里", "哪儿", "什么", "怎么", "怎么样", "怎样", "如何", "多少", "几", "几个", "是否", "有没有", "要不要", "会不会", "能不能", "可不可以", "是不是", "谁", "为什么", "咋", "啥", "请问", "一下", "现在", "以后", "今后", "到底", "究竟", "应该", "需要", "要", "会", "能", "可以", "得", "地", "着", "过", "所", "让", "给", "使", "用", "做", "搞", "办"]
-)
+#: Words that carry no topic: function words, and the question words users type (kb/lexicon/data).
+STOPWORDS = lexicon("stopwords").words
 
 _PUNCT_OR_SPACE = re.compile(r"^[\W_]+$", re.UNICODE)
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_CJK_RUN = re.compile(f"[{HAN_EXT}]+")
 
 
 def normalize_query(text: str) -> str:
@@ -68,7 +69,7 @@ def _names(text: str, jieba_tok) -> list[str]:
         for length in range(2, min(6, m.start()) + 1):
             begin = m.start() - length
             stem = text[begin : m.start()]
-            if not re.fullmatch(r"[\u4e00-\u9fff]+", stem) or re.search(r"[等和与及的或在对为]", stem):
+            if not re.fullmatch(f"[{HAN}]+", stem) or re.search(r"[等和与及的或在对为]", stem):
                 break
             if begin in starts:
                 out.append(text[begin:end])

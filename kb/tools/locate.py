@@ -12,7 +12,7 @@ with punctuation also removed.  ``partial_ratio`` scores the best window of the
 clause against the phrase (0–100; an exact quote scores 100, one changed
 character in a 20-character phrase about 95, in a 10-character phrase 90).
 
-The threshold was chosen by measuring on the Bazhong plan (212 clauses):
+The threshold was chosen by measuring on the plan in corpus/ (212 clauses):
 
 * phrases cut from the text score 100; with one character changed, 20-character
   phrases scored 92.9–100 (median 94.4), 15-character ones 90.0–100, 30-character

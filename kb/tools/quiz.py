@@ -9,7 +9,7 @@ the span of the answer in it, and the family of values the answer belongs to.
   规范化整治): the answer is the year.
 * **row** — an indicator-table cell (2020年基准值, 2025年目标) of a named indicator;
   table rows only make multiple-choice questions, since they are not sentences.
-* **owner** — a county or district named in a clause (支持南江县建设生态经济强县).
+* **owner** — a county or district named in a clause (支持X县建设生态经济强县).
 * **list** — an item of a list joined by 、 (秸秆肥料化、饲料化、燃料化…“五化”).
 
 Fill-in and true/false questions quote a self-contained excerpt of the sentence
@@ -38,8 +38,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 
 from kb.document import Node
-from kb.text.extract import find_deadlines, find_owners, is_retrospective, normalize, sentences, split_unit
-from kb.tools.register import RETROSPECTIVE_TITLE_RE, Commitment, body_text, build_register
+from kb.lexicon import lexicon
+from kb.text.body import body_text
+from kb.text.chars import HAN
+from kb.text.dates import YEAR_PHRASE_RE, find_deadlines, is_retrospective, retrospective_heading
+from kb.text.normalize import normalize, squash
+from kb.text.owners import NO_PLACES, Places, find_owners
+from kb.text.sentences import sentences
+from kb.text.targets import split_unit
+from kb.tools.register import Commitment, build_register, places_by_doc
 
 __all__ = [
     "BLANK", "CHOICE_BLANK", "JUDGE_OPTIONS", "TYPES", "Fact", "QuizItem", "collect_facts", "excerpt", "list_items",
@@ -65,20 +72,13 @@ WEIGHTS = {"value": 2}
 #: Most of one question type a single kind of fact may take (while other kinds can still fill it).
 KIND_SHARE = 0.4
 
-_H = "\u4e00-\u9fff"
 #: Clause openings that cannot stand alone (prepositional and purpose phrases).
-_ADVERBIAL = ("根据", "按照", "依照", "依据", "围绕", "依托", "通过", "为了", "为实现", "以", "随着", "结合",
-              "针对", "立足", "对照", "基于")
-#: Verbs of plan language; an excerpt without one is a bare subject ("平昌县全县重点河流…，") and takes the next clause.
-_VERB_RE = re.compile(
-    "实施|建设|推进|推动|开展|完成|建立|健全|完善|加强|加快|强化|提升|提高|支持|鼓励|实现|达到|达|保持|控制|修复|治理"
-    "|创建|打造|培育|发展|落实|保护|整治|规范|编制|制定|组织|引导|构建|形成|新建|建成|改造|淘汰|减少|降低|增加|严格"
-    "|严禁|确保|争创|优化|统筹|依托|聚焦|纳入|引进|推广|扩大|深化|巩固|突出|稳定|覆盖|利用|处理|防治|监测|管控|整合"
-)
+_ADVERBIAL = tuple(lexicon("adverbial_openers"))
+#: Verbs of plan language; an excerpt without one is a bare subject ("X县全县重点河流…，") and takes the next clause.
+_VERB_RE = re.compile(lexicon("plan_verbs").pattern())
 _CLAUSE_END = "，,；;：:"
 _SENTENCE_END = "。！？!?"
-_YEAR_RE = re.compile(r"(?:19|20)\d{2}年(?:\d{1,2}月)?(?:底|末)?")
-_COUNTY_RE = re.compile(f"^[{_H}]{{2}}[县区]$")
+_COUNTY_RE = re.compile(f"^[{HAN}]{{2}}[县区]$")
 _ROW_SKIP = ("序号", "类别", "名称", "属性", "指标")
 _TARGET_HEADERS = ("目标", "规划值", "预期值")
 _CELL_RE = re.compile(r"^(?P<cmp>[<>≥≤]?)(?P<num>\d+(?:\.\d+)?)\*?$")
@@ -155,7 +155,7 @@ def _clause_end(s: str, pos: int) -> int:
 
 
 def _meaningful(text: str) -> int:
-    return len(re.findall(f"[{_H}A-Za-z0-9]", text))
+    return len(re.findall(f"[{HAN}A-Za-z0-9]", text))
 
 
 def _more_after(s: str, end: int) -> bool:
@@ -205,7 +205,7 @@ def excerpt(s: str, a: int, b: int) -> tuple[int, int]:
 
 def _skipped(node: Node) -> bool:
     """Nodes that state no commitment: the cover letter and retrospective sections."""
-    return node.kind == "preamble" or any(RETROSPECTIVE_TITLE_RE.search(t) for t in (*node.path, node.title) if t)
+    return node.kind == "preamble" or retrospective_heading(*node.path, node.title)
 
 
 def _find_quantity(s: str, quantity: str, near: str) -> int:
@@ -240,7 +240,7 @@ def _value_fact(c: Commitment, node: Node) -> Fact | None:
 
 
 def _deadline_fact(c: Commitment, node: Node) -> Fact | None:
-    m = _YEAR_RE.search(c.deadline)
+    m = YEAR_PHRASE_RE.search(c.deadline)
     at = c.text.find(c.deadline)
     if not m or at < 0:
         return None
@@ -277,9 +277,9 @@ def _row_facts(node: Node) -> list[Fact]:
     return out
 
 
-def _owner_facts(node: Node, s: str) -> list[Fact]:
+def _owner_facts(node: Node, s: str, places: Places = NO_PLACES) -> list[Fact]:
     out = []
-    for name in find_owners(s):
+    for name in find_owners(s, places):
         a = s.find(name)
         if not _COUNTY_RE.match(name) or a < 0:
             continue
@@ -289,7 +289,7 @@ def _owner_facts(node: Node, s: str) -> list[Fact]:
     return out
 
 
-_ITEM = f"(?:(?!等)[{_H}])+"
+_ITEM = f"(?:(?!等)[{HAN}])+"
 _LIST_RE = re.compile(f"{_ITEM}(?:、{_ITEM}){{2,}}(?P<tail>等|[“”{_CLAUSE_END}{_SENTENCE_END}]|$)?")
 
 
@@ -362,8 +362,10 @@ def collect_facts(nodes: Sequence[Node], doc: str | None = None, chapter: int | 
     facts: list[Fact] = []
     for d in dict.fromkeys(n.doc for n in chosen):
         mine = [n for n in chosen if n.doc == d]
+        whole = [n for n in nodes if n.doc == d]  # the places a document defines are read from all of it
+        places = places_by_doc(whole)[d]
         by_id = {n.id: n for n in mine}
-        for c in build_register(mine):
+        for c in build_register(whole, chapter=chapter):
             node = by_id.get(c.node_id)
             if node is None or c.source != "clause" or _skipped(node):
                 continue
@@ -377,7 +379,7 @@ def collect_facts(nodes: Sequence[Node], doc: str | None = None, chapter: int | 
             elif node.kind in ("clause", "item") and node.text and not _skipped(node):
                 for sent in sentences(body_text(node)):
                     if not is_retrospective(sent):
-                        facts += _owner_facts(node, sent) + _list_facts(node, sent)
+                        facts += _owner_facts(node, sent, places) + _list_facts(node, sent)
     return facts
 
 
@@ -391,14 +393,14 @@ class Pools:
 
     def __init__(self, nodes: Sequence[Node], facts: Sequence[Fact]):
         self.values: dict[tuple, list[str]] = {}
-        self.corpus = "\n".join(_clean(normalize(n.text)) for n in nodes if n.text)
+        self.corpus = "\n".join(squash(normalize(n.text)) for n in nodes if n.text)
         for f in facts:
             self._add(f.family, f.value)
             if f.kind == "row" and f.family[2]:  # table cells in % are percentages too
                 self._add(("unit", f.family[2]), f"{_NUM_RE.search(f.value).group(0)}{f.family[2]}")
         for n in nodes:
             for phrase in find_deadlines(n.text) if n.kind != "preamble" else ():
-                m = _YEAR_RE.search(phrase)
+                m = YEAR_PHRASE_RE.search(phrase)
                 if m:
                     self._add(("year",), m.group(0))
 
@@ -448,10 +450,6 @@ def _distance(a: float, b: float) -> float:
 # ---------------------------------------------------------------------------
 
 
-def _clean(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
 def _acceptable(fact: Fact, wrong: str, pools: Pools) -> bool:
     """A wrong value must differ, not already be in the quote, and not make a sentence the plan contains."""
     if wrong == fact.value or not wrong:
@@ -461,7 +459,7 @@ def _acceptable(fact: Fact, wrong: str, pools: Pools) -> bool:
     quote = fact.quote(wrong)
     if wrong in fact.quote(""):
         return False
-    return _clean(quote) not in pools.corpus
+    return squash(quote) not in pools.corpus
 
 
 def _false_value(fact: Fact, wrong: str) -> bool:

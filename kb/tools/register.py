@@ -4,7 +4,7 @@ Two sources feed it.  Indicator-table rows (``kind == "row"``) give one
 commitment each, parsed from their columns (指标名称 → metric and unit,
 基准值 → baseline, 2025年目标 → comparator/value and the deadline 到2025年,
 指标属性 → 约束性/预期性).  Clause and box-item sentences give one commitment per
-target found by :func:`kb.text.extract.find_targets`, plus one per sentence that sets
+target found by :func:`kb.text.targets.find_targets`, plus one per sentence that sets
 a forward deadline without a number (value "").
 
 Where a table row and a clause state the same commitment (same value and unit,
@@ -26,17 +26,14 @@ from dataclasses import dataclass, replace
 from rapidfuzz import fuzz
 
 from kb.document import Node
-from kb.text.extract import (
-    deadline_action,
-    find_owners,
-    find_targets,
-    normalize,
-    parse_quantity,
-    sentences,
-    split_unit,
-)
+from kb.text.body import body_text
+from kb.text.dates import retrospective_heading, year_of
+from kb.text.normalize import normalize
+from kb.text.owners import NO_PLACES, Places, find_owners, learn_places
+from kb.text.sentences import sentences
+from kb.text.targets import deadline_action, find_targets, parse_quantity, split_unit
 
-__all__ = ["HEADERS_ZH", "LINK_THRESHOLD", "ROW_KEYS", "Commitment", "body_text", "build_register", "to_rows"]
+__all__ = ["HEADERS_ZH", "LINK_THRESHOLD", "ROW_KEYS", "Commitment", "build_register", "to_rows"]
 
 #: Metric similarity (0–1) above which a table row and a clause are the same commitment.
 LINK_THRESHOLD = 0.6
@@ -64,8 +61,6 @@ HEADERS_ZH = {
     "node_id": "条款编号",
 }
 
-RETROSPECTIVE_TITLE_RE = re.compile(r"十[一二三]五|回顾|成就")
-_YEAR_HDR_RE = re.compile(r"((?:19|20)\d{2})年")
 _NO_VALUE = {"", "-", "—", "–", "/", "／", "无"}
 _TEXT_KINDS = ("clause", "item")
 
@@ -110,7 +105,7 @@ def _column(columns: Sequence[tuple[str, str]], *keys: str) -> tuple[str, str] |
     return None
 
 
-def _row_commitment(node: Node) -> Commitment | None:
+def _row_commitment(node: Node, places: Places = NO_PLACES) -> Commitment | None:
     cols = node.columns
     name = _column(cols, "名称") or _column(cols, "指标")
     target = _column(cols, "目标", "规划值", "预期值")
@@ -126,7 +121,7 @@ def _row_commitment(node: Node) -> Commitment | None:
         unit = unit or cell_unit
     else:
         comparator, value = "", cell  # 完成省定目标 / 面积不减少… keep the wording
-    year = _YEAR_HDR_RE.search(target[0])
+    year = year_of(target[0])
     baseline = normalize(base[1]) if base else ""
     text = node.text or "；".join(f"{normalize(h)}：{v}" for h, v in cols if v)
     return Commitment(
@@ -136,8 +131,8 @@ def _row_commitment(node: Node) -> Commitment | None:
         value=value,
         unit=unit,
         baseline="" if baseline in _NO_VALUE else baseline,
-        deadline=f"到{year.group(1)}年" if year else "",
-        owners=tuple(find_owners(node.text)) if node.text else (),
+        deadline=f"到{year}年" if year else "",
+        owners=tuple(find_owners(node.text, places)) if node.text else (),
         attribute=attr[1] if attr else "",
         source="table",
         node_id=node.id,
@@ -153,21 +148,13 @@ def _row_commitment(node: Node) -> Commitment | None:
 # ---------------------------------------------------------------------------
 
 
-def body_text(node: Node) -> str:
-    """A box item's text without its heading line, so "（一）…工程" is not glued onto the first sentence."""
-    text = node.text
-    if node.kind == "item" and node.title and text.startswith(node.title):
-        return text[len(node.title):].lstrip()
-    return text
-
-
 def _retrospective(node: Node) -> bool:
-    return any(RETROSPECTIVE_TITLE_RE.search(t) for t in (*node.path, node.title) if t)
+    return retrospective_heading(*node.path, node.title)
 
 
-def _clause_commitments(node: Node) -> list[Commitment]:
+def _clause_commitments(node: Node, places: Places = NO_PLACES) -> list[Commitment]:
     body = body_text(node)
-    fallback = tuple(find_owners(body))
+    fallback = tuple(find_owners(body, places))
     targets = find_targets(body)
     by_sentence: dict[str, list] = {}
     for t in targets:
@@ -176,7 +163,7 @@ def _clause_commitments(node: Node) -> list[Commitment]:
 
     def add(metric: str, comparator: str, value: str, unit: str, baseline: str, deadline: str,
             sentence: str) -> None:
-        owners = tuple(find_owners(sentence)) or fallback
+        owners = tuple(find_owners(sentence, places)) or fallback
         out.append(Commitment(
             id=f"{node.id}#{len(out) + 1}", metric=metric, comparator=comparator, value=value,
             unit=unit, baseline=baseline, deadline=deadline, owners=owners, attribute="",
@@ -243,24 +230,33 @@ def _link(items: list[Commitment]) -> list[Commitment]:
 # ---------------------------------------------------------------------------
 
 
+def places_by_doc(nodes: Sequence[Node]) -> dict[str, Places]:
+    """The places each document defines (its bare county names), learned from all of its nodes."""
+    docs: dict[str, list[str]] = {}
+    for n in nodes:
+        docs.setdefault(n.doc, []).append(n.text)
+    return {d: learn_places(texts) for d, texts in docs.items()}
+
+
 def build_register(
     nodes: Sequence[Node], doc: str | None = None, chapter: int | None = None
 ) -> list[Commitment]:
     """Every table-row and clause commitment of ``nodes`` (optionally one doc / one chapter), cross-linked."""
     items: list[Commitment] = []
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[tuple[str, str, str, str]] = set()
+    places = places_by_doc(nodes)
     for node in nodes:
         if (doc is not None and node.doc != doc) or (chapter is not None and node.chapter != chapter):
             continue
-        row = _row_commitment(node) if node.kind == "row" else None
+        row = _row_commitment(node, places[node.doc]) if node.kind == "row" else None
         if row is not None:
             found = [row]
         elif node.kind in (*_TEXT_KINDS, "row") and node.text and not _retrospective(node):
-            found = _clause_commitments(node)  # a row of a project table reads like a clause
+            found = _clause_commitments(node, places[node.doc])  # a row of a project table reads like a clause
         else:
             continue
         for c in found:
-            key = (c.node_id, c.metric, c.value)
+            key = (node.doc, c.node_id, c.metric, c.value)  # ids are unique within a document only
             if key not in seen:
                 seen.add(key)
                 items.append(c)

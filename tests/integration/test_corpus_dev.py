@@ -53,6 +53,7 @@ def test_kexue_three_parts_tasks_and_their_owner_notes():
     assert list(first)[:3] == ["市绿化市容局", "市规划资源局", "市教委"] and "临港新片区管委会" in first
     assert not any(n.kind == "clause" and n.text.startswith("（责任单位") for n in d.nodes)
     assert d.nodes[0].kind == "preamble" and "沪府办发〔2022〕24号" in d.nodes[0].text
+    assert d.nodes[0].title == "上海市人民政府办公厅关于科学绿化的实施意见", "the title heading names the preamble"
 
 
 def test_gongyuan_three_levels_notes_and_two_flattened_tables():

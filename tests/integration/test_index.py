@@ -202,7 +202,8 @@ def test_where_questions_get_the_heading_that_holds_the_passage(tmp_path: Path):
     kb = KnowledgeBase.open(index, encoder=HashEncoder())
     box = kb.search("扬尘在线监测点位写在哪个专栏？", k=3)[0]
     assert box.node.kind == "box" and box.node.title == "专栏二 重点项目"
-    assert box.node.text.startswith("专栏二 重点项目\n") and "扬尘在线监测点位" in box.node.text
+    first, rest = box.node.text.split("\n", 1)
+    assert first == "第二章 重点任务 › 专栏二 重点项目" and "扬尘在线监测点位" in rest
     chapter = kb.search("施工扬尘监管是第几章的内容？", k=3)
     assert chapter[0].node.kind == "chapter" and chapter[0].node.title == "第二章 重点任务"
     assert len({(h.node.doc, h.node.id) for h in chapter}) == len(chapter), "one hit per heading"

@@ -15,10 +15,20 @@ import pytest
 from support.paths import DATA, PLAN_PDF
 
 import kb.ingest.parse
-from kb.ingest.loaders import IngestError, decode_text, discover, load, shared_fonts
+from kb.ingest.loaders import IngestError, discover, load
 from kb.ingest.parse import parse_file, parse_paths
+from kb.ingest.pdf import shared_fonts
+from kb.ingest.txt import decode_text
 
 SMALL = DATA / "small_plan.txt"
+
+
+@pytest.fixture(autouse=True)
+def _ocr_cache(tmp_path, monkeypatch):
+    """OCR results go to a fresh cache, not the user's."""
+    import kb.ingest.ocr
+
+    monkeypatch.setattr(kb.ingest.ocr, "cache_dir", lambda: tmp_path / "ocr-cache")
 
 
 def shape(doc) -> list[tuple]:
@@ -101,26 +111,11 @@ def _blank_pdf(path: Path) -> None:
 
 
 def _scanned_pdf(path: Path) -> None:
-    """One page that only paints an image, as a scanner makes."""
-    from pypdf import PdfWriter
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject
+    """One page that only paints a blank image, as a scanner makes of an empty sheet."""
+    from PIL import Image
+    from support.pdf import write_image_pdf
 
-    writer = PdfWriter()
-    page = writer.add_blank_page(595, 842)
-    image = DecodedStreamObject()
-    image.set_data(bytes([0, 255, 255, 0]))
-    image.update({
-        NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Image"),
-        NameObject("/Width"): NumberObject(2), NameObject("/Height"): NumberObject(2),
-        NameObject("/ColorSpace"): NameObject("/DeviceGray"), NameObject("/BitsPerComponent"): NumberObject(8),
-    })
-    content = DecodedStreamObject()
-    content.set_data(b"q 500 0 0 700 40 70 cm /Im1 Do Q")
-    page[NameObject("/Contents")] = writer._add_object(content)
-    page[NameObject("/Resources")] = DictionaryObject({
-        NameObject("/XObject"): DictionaryObject({NameObject("/Im1"): writer._add_object(image)}),
-    })
-    writer.write(path)
+    write_image_pdf(path, [Image.new("L", (60, 85), 255)], resolution=7.2)
 
 
 def _truncated_pdf(path: Path) -> None:
@@ -137,8 +132,8 @@ BAD = {
     "blank txt": ("blank.txt", lambda p: p.write_bytes(b"\r\n  \n\t\n"), ["empty"]),
     "empty pdf": ("empty.pdf", lambda p: p.write_bytes(b""), ["empty"]),
     "encrypted pdf": ("locked.pdf", _encrypted_pdf, ["encrypted", "password"]),
-    "blank-page pdf": ("blank.pdf", _blank_pdf, ["no text layer", "2 page(s)", "OCR"]),
-    "image-only pdf": ("scan.pdf", _scanned_pdf, ["no text layer", "OCR"]),
+    "blank-page pdf": ("blank.pdf", _blank_pdf, ["no text layer", "2 page(s)", "no scanned image to OCR"]),
+    "image-only pdf with nothing on it": ("scan.pdf", _scanned_pdf, ["OCR found no text", "1 page(s)"]),
     "truncated pdf": ("cut.pdf", _truncated_pdf, ["not a readable PDF", "truncated"]),
     "garbage pdf": ("junk.pdf", lambda p: p.write_bytes(_random_bytes(3000)), ["not a PDF"]),
     "garbage behind a pdf header": ("junk2.pdf", lambda p: p.write_bytes(b"%PDF-1.7\n" + _random_bytes(3000)),
@@ -147,8 +142,10 @@ BAD = {
     "undecodable txt": ("junk3.txt", lambda p: p.write_bytes(_random_bytes(3000, low=0x80)), ["cannot decode"]),
     "only a table of contents": ("toc.txt", lambda p: p.write_text("目 录\n第一章 总则.....1\n第二章 任务.....3\n",
                                                                  encoding="utf-8"), ["no text"]),
-    "unsupported type": ("plan.key", lambda p: p.write_bytes(b"PK\x03\x04" + _random_bytes(100)),
-                         ["unsupported file type .key", ".txt", ".pdf"]),
+    "unsupported type": ("plan.xls", lambda p: p.write_bytes(b"PK\x03\x04" + _random_bytes(100)),
+                         ["unsupported file type .xls", "kb reads .txt, .md, .markdown, .pdf, .docx, .html"]),
+    "old word file": ("plan.doc", lambda p: p.write_bytes(_random_bytes(100)), ["save it as .docx"]),
+    "wps file": ("plan.wps", lambda p: p.write_bytes(_random_bytes(100)), ["WPS", "save it as .docx"]),
 }
 
 
@@ -238,7 +235,7 @@ def test_unsupported_file_in_a_folder_is_reported(tmp_path):
     docs, errors = parse_paths([tmp_path])
     assert len(docs) == 1
     assert [str(e) for e in errors] == [
-        f"{tmp_path / 'slides.key'}: unsupported file type .key; kb reads .txt, .md, .markdown, .pdf"
+        f"{tmp_path / 'slides.key'}: unsupported file type .key; kb reads .txt, .md, .markdown, .pdf, .docx, .html, .htm"
     ]
 
 
@@ -276,7 +273,7 @@ def test_shared_fonts_change_nothing_but_speed():
     """Fonts built once per file give the very same lines as pypdf building them per page."""
     from pypdf import PdfReader
 
-    from kb.ingest.loaders import _page_lines
+    from kb.ingest.pdf import _page_lines
 
     reader = PdfReader(PLAN_PDF)
     pages = [(reader.pages[k], k + 1) for k in (4, 12)]  # body text, and the indicator table

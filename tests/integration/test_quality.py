@@ -17,7 +17,7 @@ import pytest
 from support.paths import ROOT
 
 from kb.knowledge import KnowledgeBase
-from kb.text.extract import normalize
+from kb.text.normalize import normalize
 from kb.tools.evaluate import load_questions, norm, score
 
 pytestmark = pytest.mark.slow

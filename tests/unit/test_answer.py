@@ -84,3 +84,28 @@ def test_follow_up_folds_in_the_previous_question():
     assert contextualize("那到什么时候完成？", ["农民烧秸秆怎么管？"], words) == "农民烧秸秆怎么管？ 那到什么时候完成？"
     assert contextualize("城镇污水处理率要达到多少？", ["农民烧秸秆怎么管？"], words) == "城镇污水处理率要达到多少？"
     assert contextualize("那到什么时候完成？", [], words) == "那到什么时候完成？"
+
+
+def _clause(doc: str, cid: str, text: str) -> Node:
+    return Node(id=cid, kind="clause", title=text[:6], parent=None, doc=doc, text=text, chapter=1)
+
+
+def test_bare_place_names_are_read_with_the_names_their_own_document_defines():
+    # plan A names its counties in full somewhere; plan B uses the same bare word for something else
+    a_list = _clause("甲规划", "c1", "支持云溪县、石门县和白沙区建设生态示范县（区）。")
+    a_bare = _clause("甲规划", "c2", "推进云溪5万千瓦风电项目建设。")
+    b_bare = _clause("乙规划", "c1", "推进云溪5万千瓦风电项目建设。")
+    nodes = [a_list, a_bare, b_bare]
+    q = "风电项目在哪个县建设？"
+    a = compose(q, q, [Hit(1, 1.0, a_bare)], True, ["风电项目"], nodes, words, overlap_weigh(q))
+    assert a.owners == ("云溪县",)
+    b = compose(q, q, [Hit(1, 1.0, b_bare)], True, ["风电项目"], nodes, words, overlap_weigh(q))
+    assert b.owners == ()
+
+
+def test_an_item_opened_by_a_paragraph_is_answered_from_its_whole_text():
+    item = Node(id="box1.i1", kind="item", title="推进锅炉改造", parent="box1", doc="示范规划",
+                text="推进锅炉改造，到2025年完成10台改造。\n新建监测站点3个。")
+    q = "锅炉改造要完成多少台？"
+    a = compose(q, q, [Hit(1, 1.0, item)], True, ["锅炉改造"], [item], words, overlap_weigh(q))
+    assert [t.value for t in a.targets] == ["10"]

@@ -14,8 +14,6 @@ from kb.ingest.clean import (
     mend_breaks,
     merge_row_lines,
     normalize_chars,
-    squash,
-    tidy,
 )
 from kb.ingest.loaders import Line
 from kb.ingest.parse import parse_file
@@ -23,31 +21,7 @@ from kb.ingest.parse import parse_file
 HEADER = "巴中市“十四五”生态环境保护规划"
 
 
-# ------------------------------------------------------------- characters
-
-
-def test_kangxi_and_supplement_radicals_become_ideographs():
-    assert normalize_chars("⼀⽣⾯⺠⻓⻔") == "一生面民长门"
-    assert normalize_chars("⽣态环境⾼⽔平保护") == "生态环境高水平保护"
-    assert normalize_chars("\uf900") == "豈", "CJK compatibility ideographs are unified too"
-
-
-def test_plan_typography_is_left_alone():
-    text = "目标：到2025年，PM2.5浓度（年均）≤30μg/m³；Ⅲ类水体比例≥90%！ＡＢ１２"
-    assert normalize_chars(text) == text
-
-
-def test_invisible_characters_and_wide_spaces():
-    assert normalize_chars("生\u200b态\ufeff环\u00ad境") == "生态环境"
-    assert normalize_chars("前\u3000言") == "前 言"
-    assert normalize_chars("a\u00a0b") == "a b"
-
-
-def test_tidy():
-    assert tidy("生态 环境  保护") == "生态环境保护"
-    assert tidy("“十四五” 时期") == "“十四五”时期"
-    assert tidy("  PM2.5  and  O3 ") == "PM2.5 and O3"
-    assert tidy("到 2025 年") == "到 2025 年", "a space next to a number is the plan's own"
+# ------------------------------------------------------------- lines
 
 
 @pytest.mark.parametrize(("parts", "joined"), [
@@ -62,10 +36,6 @@ def test_tidy():
 ])
 def test_join_lines(parts, joined):
     assert join_lines(parts) == joined
-
-
-def test_squash():
-    assert squash(" 第一章\t环境 基础\n与形势 ") == "第一章环境基础与形势"
 
 
 # ---------------------------------------------------------------- furniture

@@ -153,3 +153,15 @@ def test_to_rows_key_order_and_headers(register):
     assert row["owners"] == "市住房城乡建设局、各县（区）人民政府"
     assert row["linked"] == "r-23#1"
     assert row["page"] == 37
+
+
+def test_owners_of_a_bare_county_list_take_the_full_names_the_plan_defines():
+    listing = Node(id="ch1.s1.c1", kind="clause", title="示范", parent="ch1.s1", doc="甲规划", chapter=1,
+                   text="支持云溪县、石门县和白沙区建设生态示范县（区）。")
+    target = Node(id="ch2.s1.c1", kind="clause", title="粪污", parent="ch2.s1", doc="甲规划", chapter=2,
+                  text="推动白沙、云溪等县（区）到2025年建成粪污处理中心3个。")
+    other = Node(id="ch2.s1.c1", kind="clause", title="粪污", parent="ch2.s1", doc="乙规划", chapter=2,
+                 text=target.text)
+    found = build_register([listing, target, other], chapter=2)
+    owners = {c.citation.split(" ")[0]: c.owners for c in found if c.value == "3"}
+    assert owners == {"甲规划": ("白沙区", "云溪县"), "乙规划": ("白沙", "云溪")}

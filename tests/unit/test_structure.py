@@ -166,6 +166,7 @@ def test_markdown_marks_are_read_not_indexed(tmp_path):
         "第三条 本条例自[公布之日](http://x)起施行。",
     ])))
     assert doc.nodes[0].kind == "preamble" and "某市河道管理条例" in doc.nodes[0].text
+    assert doc.nodes[0].title == "某市河道管理条例"
     assert "INFO" not in doc.nodes[0].text and "---" not in doc.nodes[0].text
     assert [n.title for n in doc.nodes if n.kind == "chapter"] == ["第一章 总则", "第二章 附则"]
     arts = [n for n in doc.nodes if n.kind == "clause"]
@@ -203,3 +204,12 @@ def test_a_file_that_is_not_chinese_is_skipped_with_its_reason(tmp_path):
     docs, errors = parse_paths([tmp_path])
     assert [d.name for d in docs] == ["plan"]
     assert len(errors) == 1 and "README.md" in str(errors[0]) and "not read as a Chinese document" in str(errors[0])
+
+
+def test_the_closing_signature_goes_with_the_preamble(tmp_path):
+    doc = parse_file(write(tmp_path, "notice.txt", "\n".join([
+        "关于加强河道保洁工作的通知", "各乡镇人民政府：", "一、工作目标", "河道保洁率达到95%以上。", "二、保障措施",
+        "加强督查考核。", "青山县水利局", "青山县生态环境局", "2024年5月20日",
+    ])))
+    assert [n.title for n in doc.nodes if n.kind == "clause"] == ["河道保洁率达到95%以上", "加强督查考核"]
+    assert doc.nodes[0].text.endswith("青山县水利局\n青山县生态环境局\n2024年5月20日")

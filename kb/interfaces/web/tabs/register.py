@@ -30,6 +30,7 @@ from kb.interfaces.web.tabs.common import (
 )
 from kb.knowledge import KnowledgeBase
 from kb.text.chars import HAN
+from kb.text.dates import year_of
 from kb.text.notation import display
 
 TITLE = "承诺清单"
@@ -52,7 +53,6 @@ NUMBER_HEADER = "序号"
 BASELINE_HEADERS = ("基准", "现状")
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_YEAR = re.compile(r"((?:19|20)\d{2})年")
 _WORDS = re.compile(f"[{HAN}]")
 
 
@@ -176,8 +176,7 @@ def number(text: str) -> float | None:
 
 def _baseline_year(columns: Sequence[tuple[str, str]]) -> str:
     header = next((h for h, _ in columns if any(k in h for k in BASELINE_HEADERS)), "")
-    m = _YEAR.search(header)
-    return m.group(1) if m else ""
+    return year_of(header) or ""
 
 
 def indicator_chart_items(kb: KnowledgeBase, doc_value: str | None = None) -> list[dict]:
@@ -195,12 +194,12 @@ def indicator_chart_items(kb: KnowledgeBase, doc_value: str | None = None) -> li
         if b is None or g is None or node is None:
             continue
         year = _baseline_year(node.columns)
-        goal = _YEAR.search(c.deadline or "")
+        goal = year_of(c.deadline or "") or ""
         items.append({
             "label": f"{dict(node.columns).get(NUMBER_HEADER, '')}.{c.metric}".lstrip("."),
             "metric": c.metric, "unit": c.unit, "baseline": b, "target": g,
             "baseline_label": f"{year}年基准值" if year else "基准值",
-            "target_label": f"{goal.group(1)}年目标" if goal else "目标",
+            "target_label": f"{goal}年目标" if goal else "目标",
             "comparator": c.comparator,
         })
     return items

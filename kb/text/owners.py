@@ -1,0 +1,503 @@
+"""Who is responsible: owners and places named in plan text.
+
+The patterns are general Chinese-plan grammar (lists joined by 、 and 等, the
+suffixes 局/厅/委/办/部门/管委会/公司/政府, X县/X区/X市 with guards), with the
+department stems and lead words as vocabularies (:mod:`kb.lexicon`).  No place
+is known in advance: names a plan uses bare (推动甲州、乙昌等县（区）…, 推进丙江
+风电项目) and the province or city in front of an organ (X省…厅, X市委) are read
+with the :class:`Places` that the plan itself defines, see :func:`learn_places`.
+
+Decisions (documented because they are choices, not facts):
+
+* A list such as "生态环境、水利、交通、应急管理等相关职能部门" is returned as one
+  owner per department with the head noun restored ("生态环境部门", "水利部门", …,
+  "应急管理部门"); the joint phrase itself is not returned.  Unknown department
+  stems count only inside an explicit list with 等 ("税务、海关等部门"); a lone
+  "X部门" needs a known stem.
+* A city name (X市) counts only as the acting subject of a clause ("X市要…"),
+  because "城市/全市/市场" make X市 hopeless elsewhere.  County/district names are
+  two hanzi + 县/区 (three only right after punctuation and not after a verb),
+  minus zone words such as 保护区/城区/示范区/园区/新区/地区 (blocked last
+  characters); named zones (X经开区, X新区, XX经济开发区) are owners.
+* A province or city in front of an agency or government (X省生态环境厅, X市委、
+  市政府) is two hanzi + 省/市 that the plan also names on its own (learned).
+* 中心/站 count only as 市/县/省 + department stem (市环境监测站), never as
+  facilities to be built.  Enterprises (…公司) and 企业/单位 in 督促…落实 /
+  落实…主体责任 patterns are owners; bare 企业 elsewhere is not.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kb.lexicon import lexicon
+from kb.text.chars import HAN, LP, RP
+from kb.text.normalize import normalize
+from kb.text.patterns import CN_NUM
+
+__all__ = ["NO_PLACES", "Places", "find_owners", "find_places", "learn_places"]
+
+_DEPARTMENTS = lexicon("departments")
+#: Department stems, longest first (the longest match wins); a supplement to the suffix patterns.
+_STEMS_BY_LEN = _DEPARTMENTS.longest_first()
+_STEM_ALT = _DEPARTMENTS.pattern()
+
+_OWNER_SUFFIX_RE = re.compile(
+    r"(?:局|厅|委|委员会|办|办公室|部门|管委会|公司|政府|县|区|单位|企业|机关|党委|支队|大队)$"
+)
+#: Verbs and function words that precede an owner and are not part of its name.
+_LEAD_WORDS_RE = re.compile(lexicon("owner_lead_words").pattern())
+_GENERIC_QUALIFIERS = {"各", "各级", "市级", "县级", "省级", "有关", "相关", "职能", "国家", "市", "县", "省"}
+
+# Blocked last characters before 区/县/市 (zone and common words: 保护区, 城区, 示范区 …).
+_BLOCK_QU = set("护范城园地新景社辖片山库矿林牧灾老特市郊街校营能态控制展中居产心冲验集业游源险感治管"
+                "陷害发外内边主副禁分小港厂点重各全本该两镇乡村类胜弱成行领苏济开质殊殖聚住商宅岸湖"
+                "流海原线坡碳零排污染耕谷级型式性化试带域入出物院给一二三四五六七八九十")
+_BLOCK_XIAN = set("全各本该每郡范点强级城市区贫困业大准态色型邻旧两")
+_BLOCK_SHI = set("城全本该各每超上门股都型级")
+_BLOCK_AFTER = {"县": set("级城域乡委长区里（("), "区": set("域划县级间位别分块系"),
+                "市": set("场政民区级域容县内本委、（("), }
+#: Characters that start a verb or function word rather than a place name (以X江县 → X江县).
+_CITY_ACTS_RE = re.compile(r"要|应|将|负责|牵头|统筹|组织|制定|推进|实施|开展|建立|加快|加强|全面|持续|积极")
+_FUNC_CHARS = set("在对由与和及向从将把被给为支推促各全本该每即如若并且或其于至到以"
+                  "形成建设立强加进完动展开实施督创争打造巩深优提改保控治整修规组落明确")
+_ZONE_BLOCK = {"各类", "国家", "省级", "国级", "城市", "城镇", "建设", "规划", "重点", "工业", "经济",
+               "开发", "产业", "推进", "加快", "全市", "设立"}
+_HAN_RE = re.compile(f"[{HAN}]")
+
+_GOV_RE = re.compile(
+    rf"各级党委和政府|党委和政府|[省市县]委(?:、|和)[省市县]?(?:人民)?政府"
+    rf"|(?:[{HAN}]{{2}}[市县区]|各?县{LP}区{RP}|[省市县区]|各级)?人民政府"
+    rf"|(?:各级|地方|本级|[省市县]|县{LP}区{RP})政府(?!采购|投资|购买|债|性|间|信息|工作报告)"
+    rf"|各县{LP}区{RP}"
+)
+_GENERIC_DEPT_RE = re.compile(
+    rf"(?:(?:县{LP}区{RP}|国家|市级|省级|县级|[市县省])(?:和|及))?"
+    r"(?:各级|市级|县级|省级|国家|市政府|县政府|[市县省])?各?(?:有关|相关)?(?:职能)?部门"
+    r"|各级各部门|各地各部门|各有关单位|有关单位|相关单位"
+)
+_AGENCY_RE = re.compile(
+    rf"(?:国家|[省市县区])?{_STEM_ALT}(?:总局|局|厅|委员会|委|办公室|办|部门|机关|支队|大队)(?:办公厅|办公室)?"
+    rf"|[省市县]{_STEM_ALT}(?:中心站|中心|站)"
+    rf"|[省市县](?P<gstem>[{HAN}]{{2,6}}?)(?:局|厅)"
+)
+_ZONE_RE = re.compile(
+    rf"(?P<zstem>[{HAN}]{{2}})"
+    r"(?:经济技术开发区|高新技术产业开发区|经济开发区|经开区|高新区|新区|开发区)"
+    r"(?:管委会|管理委员会)?"
+)
+_ORG_SUFFIX_RE = re.compile(r"(?:有限责任公司|股份有限公司|集团有限公司|有限公司|集团公司|公司|管委会)")
+_PLACE_RE = re.compile(rf"(?=(?P<stem>[{HAN}]{{2}})(?P<suf>[县区市]))")
+_PLACE_LIST_RE = re.compile(
+    rf"(?P<items>(?:[{HAN}](?![县区市])[{HAN}]、)+)(?P<last>[{HAN}]{{2}})(?P<suf>[县区])"
+)
+_PLACE_ETC_RE = re.compile(rf"(?P<items>(?:[{HAN}]{{2}}、)*[{HAN}]{{2}})等(?:[{HAN}]{{0,2}})?县{LP}区{RP}")
+_RESP_RE = re.compile(
+    r"由(?P<a>[^，。；：,;:]{2,30}?)(?:牵头|负责|组织实施|统筹)"
+    r"|督促(?P<b>[^，。；：,;:]{2,20}?)(?:严格|切实|全面|依法|认真)?(?:落实|履行|承担)"
+    rf"|(?:落实|压实|强化|明确)(?P<c>[{HAN}]{{2,10}}?(?:企业|单位|公司|部门|政府))[{HAN}]{{0,12}}?主体责任"
+    r"|(?P<d>属地)负责"
+)
+_ACTOR_VERB_RE = re.compile(r"(?:牵头|负责|配合)(?!总)")
+_REGION_RE = re.compile(rf"(?=(?P<stem>[{HAN}]{{2}})[省市])")
+#: What follows a region that heads an organ (X市人民政府, X省委, X市生态环境局) rather than naming a place.
+_ORGAN_AFTER_RE = re.compile(rf"(?:人民)?政府|委|党委|{_STEM_ALT}")
+#: Place suffixes a learned bare name stands for, and what may not follow a bare name
+#: (X江河 is a river, X区 is the full name already).
+_LEARNED_SUFFIXES = "县区"
+_NOT_AFTER_BARE = "县区河江州"
+#: What may join two places of one enumeration (X县、Y区 / X县和Y县).
+_PLACE_JOINS = ("、", "和", "及", "与")
+
+
+# ---------------------------------------------------------------------------
+# Places a corpus defines
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Places:
+    """Places a corpus defines: counties/districts by bare stem (X江 → X江县) and regions (X省, X市)."""
+
+    #: (bare stem, full name) of each county or district, sorted.
+    counties: tuple[tuple[str, str], ...] = ()
+    #: Provinces and cities (X省, X市) the corpus names on their own, sorted.
+    regions: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def by_stem(self) -> dict[str, str]:
+        return dict(self.counties)
+
+    @functools.cached_property
+    def full_names(self) -> frozenset[str]:
+        return frozenset(full for _, full in self.counties)
+
+    @functools.cached_property
+    def region_names(self) -> frozenset[str]:
+        return frozenset(self.regions)
+
+    @functools.cached_property
+    def _bare_re(self) -> re.Pattern[str] | None:
+        if not self.counties:
+            return None
+        stems = sorted(self.by_stem, key=len, reverse=True)
+        return re.compile("(" + "|".join(map(re.escape, stems)) + f")(?![{_NOT_AFTER_BARE}])")
+
+    def __contains__(self, stem: object) -> bool:
+        return stem in self.by_stem
+
+    def full(self, stem: str, default: str) -> str:
+        """The full name a bare ``stem`` stands for, else ``default``."""
+        return self.by_stem.get(stem, default)
+
+    def to_dict(self) -> dict:
+        return {"counties": dict(self.counties), "regions": list(self.regions)}
+
+
+#: No place known: bare names stay as written, no region prefix is recognised.
+NO_PLACES = Places()
+
+
+def learn_places(texts: Iterable[str]) -> Places:
+    """The places a corpus defines, learned from its own wording.
+
+    * A county or district (X县/X区 by the general rules) teaches its bare stem X
+      when the text enumerates it with another place (X县、Y区 / X、Y县 / X县和Y县),
+      because a lone X区 is as often a zone (商务区, 游泳区) as a district.  A stem
+      with two different full names (X县 and X区) is ambiguous and not learned.
+    * A region (two hanzi + 省/市 with the place guards) is learned where the text
+      names it on its own, not only as the head of an organ ("X市位于…", 《X市…》),
+      so that "已经市政府" or "省委省政府" never make a region of "已经" or "省委".
+
+    Pass the texts of one document (or of the documents that share a gazetteer);
+    the result is cached for the same texts.
+    """
+    return _learn(tuple(texts))
+
+
+@functools.lru_cache(maxsize=32)
+def _learn(texts: tuple[str, ...]) -> Places:
+    full: dict[str, set[str]] = {}
+    regions: set[str] = set()
+    for text in texts:
+        s = normalize(text)
+        for name in _listed_places(s):
+            if name[-1] in _LEARNED_SUFFIXES and len(name) >= 3:
+                full.setdefault(name[:-1], set()).add(name)
+        regions.update(_standalone_regions(s))
+    counties = tuple(sorted((stem, names.pop()) for stem, names in full.items() if len(names) == 1))
+    return Places(counties, tuple(sorted(regions)))
+
+
+def _standalone_regions(s: str) -> list[str]:
+    """X省/X市 that ``s`` names as a place of its own (not as the head of 政府, 委 or an agency)."""
+    out = []
+    for m in _REGION_RE.finditer(s):
+        stem, start, end = m.group("stem"), m.start(), m.start() + 3
+        after = s[end] if end < len(s) else ""
+        if (_region_stem_ok(stem) and _starts_name(s, start) and after not in _BLOCK_AFTER["市"]
+                and not _ORGAN_AFTER_RE.match(s, end)):
+            out.append(s[start:end])
+    return out
+
+
+def _region_stem_ok(stem: str) -> bool:
+    """Two hanzi that may name a province or city: not 全市/城市/各省, no verb or function word."""
+    return (all(_HAN_RE.match(c) for c in stem) and stem[0] not in _FUNC_CHARS and stem[-1] not in _BLOCK_SHI
+            and not _LEAD_WORDS_RE.search(stem))
+
+
+def _listed_places(s: str) -> list[str]:
+    """Full place names that ``s`` names in an enumeration of places."""
+    cands = sorted(_place_cands(s, NO_PLACES), key=lambda c: c.start)
+    out: list[str] = []
+    for c in cands:
+        joined = any(s[min(c.end, o.end): max(c.start, o.start)] in _PLACE_JOINS for o in cands if o is not c)
+        if len(c.names) > 1 or joined:
+            out += c.names
+    return out
+
+
+def find_places(text: str, places: Places = NO_PLACES) -> list[str]:
+    """Places named bare (推进X江5万千瓦风电项目 → X江县), as full names, for questions that ask where or who.
+
+    Kept out of find_owners: a bare name is often part of a product or place (X江食用菌),
+    so it is only a fallback when a question asks for an owner and nothing else answers.
+    Only the ``places`` the corpus defines are known (see :func:`learn_places`).
+    """
+    if places._bare_re is None:
+        return []
+    seen: dict[str, None] = {}
+    for m in places._bare_re.finditer(normalize(text)):
+        seen.setdefault(places.by_stem[m.group(1)], None)
+    return list(seen)
+
+
+# ---------------------------------------------------------------------------
+# Owners
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Cand:
+    start: int
+    end: int
+    names: tuple[str, ...]
+    prio: int
+
+
+def _trim_lead(run: str) -> str:
+    """Cut a name candidate after the last verb/function word: '督促航运公司' → '航运公司'."""
+    last = 0
+    for m in _LEAD_WORDS_RE.finditer(run):
+        last = m.end()
+    return run[last:]
+
+
+def _hanzi_run_before(s: str, end: int, limit: int = 20) -> int:
+    """Start index of the hanzi/Latin run ending at ``end`` (at most ``limit`` chars back)."""
+    i = end
+    while i > 0 and end - i < limit and re.match(f"[{HAN}A-Za-z0-9（）()]", s[i - 1]):
+        i -= 1
+    return i
+
+
+def _region_start(s: str, start: int, places: Places) -> int:
+    """Where a body that opens with 省/市 really starts: before the region's name (X省…厅, X市委) if known."""
+    if start >= 2 and s[start: start + 1] in ("省", "市") and s[start - 2: start + 1] in places.region_names:
+        return start - 2
+    return start
+
+
+def _zone_start(s: str, start: int, places: Places) -> int:
+    """A named zone may carry its province or city in front: X省Y经济开发区, X(省)Y经开区."""
+    if start >= 3 and s[start - 3: start] in places.region_names:
+        return start - 3
+    if start >= 2 and any(s[start - 2: start] + lvl in places.region_names for lvl in "省市"):
+        return start - 2
+    return start
+
+
+def _place_ok(s: str, start: int, stem: str, suf: str, end: int, places: Places) -> bool:
+    block = {"县": _BLOCK_XIAN, "区": _BLOCK_QU, "市": _BLOCK_SHI}[suf]
+    if stem[-1] in block or (stem[0] in _FUNC_CHARS and start > 0):
+        return stem in places
+    after = s[end] if end < len(s) else ""
+    if after in _BLOCK_AFTER[suf]:
+        return False
+    if suf == "市":  # X市 only as the subject of a clause: 城市/全市/市场 are everywhere else
+        at_start = start == 0 or not _HAN_RE.match(s[start - 1])
+        return at_start and bool(_CITY_ACTS_RE.match(s, end))
+    return True
+
+
+def _starts_name(s: str, start: int) -> bool:
+    """A name may start here: at a boundary, or after a verb/function word (推动X江、Y江县)."""
+    if start == 0 or not _HAN_RE.match(s[start - 1]) or s[start - 1] in _FUNC_CHARS:
+        return True
+    return bool(re.search(f"(?:{_LEAD_WORDS_RE.pattern})$", s[max(0, start - 4): start]))
+
+
+def _place_cands(s: str, places: Places) -> list[_Cand]:
+    out = []
+    for m in _PLACE_RE.finditer(s):
+        stem, suf = m.group("stem"), m.group("suf")
+        start, end = m.start(), m.start() + 3
+        if not _place_ok(s, start, stem, suf, end, places):
+            continue
+        # three-character names only right after punctuation and not after a function word
+        if start >= 1 and _HAN_RE.match(s[start - 1]) and s[start - 1] not in _FUNC_CHARS \
+                and (start == 1 or not _HAN_RE.match(s[start - 2])) and suf != "市":
+            start -= 1
+        out.append(_Cand(start, end, (s[start:end],), 3))
+    for m in _PLACE_LIST_RE.finditer(s):
+        last, suf = m.group("last"), m.group("suf")
+        if not _place_ok(s, m.start("last"), last, suf, m.end(), places) or not _starts_name(s, m.start()):
+            continue
+        items = [x for x in m.group("items").split("、") if x]
+        if all(x in places or (x[-1] not in _BLOCK_QU | _BLOCK_XIAN) for x in items):
+            names = tuple(places.full(x, x + suf) for x in [*items, last])
+            out.append(_Cand(m.start(), m.end(), names, 2))
+    for m in _PLACE_ETC_RE.finditer(s):
+        items = m.group("items").split("、")
+        if all(x in places or x[-1] not in _BLOCK_QU for x in items):
+            out.append(_Cand(m.start(), m.end(), tuple(places.full(x, x) for x in items), 2))
+    return out
+
+
+def _dept_list_cands(s: str) -> list[_Cand]:
+    """'生态环境、水利、交通、应急管理等相关职能部门' → one '…部门' owner per listed department."""
+    out = []
+    for m in re.finditer("部门", s):
+        start = m.start()
+        while start > 0 and (_HAN_RE.match(s[start - 1]) or s[start - 1] == "、"):
+            start -= 1
+        chunk = s[start: m.start()]
+        tail = re.search(r"(等)?(?:相关|有关)?(?:职能)?$", chunk)
+        has_etc = bool(tail and tail.group(1))
+        items = [x for x in chunk[: tail.start() if tail else len(chunk)].split("、")]
+        names, first_pos = [], None
+        pos = start
+        for k, item in enumerate(items):
+            item_start = pos
+            pos += len(item) + 1
+            stem = next((g for g in _STEMS_BY_LEN if item.endswith(g)), None)
+            if stem is None:  # unknown stems only inside an explicit list: 统计、审计等部门
+                bare = _trim_lead(item)
+                ok = 2 <= len(bare) <= 6 and "的" not in bare and bare not in _GENERIC_QUALIFIERS
+                if not ok or not has_etc:
+                    continue
+                stem = bare
+            elif k > 0 and item != stem:
+                continue
+            first_pos = item_start + len(item) - len(stem) if first_pos is None else first_pos
+            names.append(stem + "部门")
+        if names and first_pos is not None:
+            out.append(_Cand(first_pos, m.end(), tuple(names), 2))
+    return out
+
+
+def _split_actors(x: str, places: Places) -> list[str]:
+    parts = re.split(r"、|和|及|与|会同", x)
+    out = []
+    for p in parts:
+        p = _trim_lead(p.strip())
+        if len(p) >= 2 and (_OWNER_SUFFIX_RE.search(p) or p in places.full_names):
+            out.append(p)
+    return out
+
+
+def _responsibility_cands(s: str, places: Places) -> list[_Cand]:
+    out = []
+    regions = []
+    for m in _RESP_RE.finditer(s):
+        key = next(k for k in "abcd" if m.group(k))
+        regions.append((m.start(key), m.end(key), key == "d"))
+    for m in _ACTOR_VERB_RE.finditer(s):  # 市生态环境局牵头, 政府负责, 各县（区）配合
+        regions.append((_hanzi_run_before(s, m.start()), m.start(), False))
+    for start, end, whole in regions:
+        x = s[start:end]
+        # each actor gets its own span, so a longer name found by another pattern wins
+        for name in [x] if whole else _split_actors(x, places):
+            pos = s.find(name, start, end)
+            out.append(_Cand(pos, pos + len(name), (name,), 4))
+    return out
+
+
+def _org_cands(s: str) -> list[_Cand]:
+    out = []
+    for m in _ORG_SUFFIX_RE.finditer(s):
+        start = _hanzi_run_before(s, m.start(), limit=16)
+        name = _trim_lead(s[start: m.start()])
+        if len(name) >= 2 and not name.endswith(("有限", "集团", "有限责任", "股份")):
+            out.append(_Cand(m.start() - len(name), m.end(), (name + m.group(0),), 1))
+    return out
+
+
+#: A generic subject that opens a sentence and is told what to do: 各企业按照…制定, 排污单位要….
+_SUBJECT_RE = re.compile(
+    r"(?:^|(?<=[。；;！？]))(?P<who>(?:各|全市|所有|相关|重点)?(?:企业|工业企业|排污单位|重点排污单位|生产经营单位|"
+    r"医疗机构|建设单位|施工单位|运营单位|责任单位))(?=要|应|须|必须|需|按照|依法|严格|负责|落实|制定|开展|做好)"
+)
+
+
+#: How the name of a body ends: what makes a noun phrase an actor (主管部门, 人民政府, 河长办公室 …).
+_ACTOR_END = (r"(?:主管部门|部门|机关|管理机构|机构|人民政府|政府|办公室|委员会|总局|局|委|厅|中心|单位"
+              r"|[河湖林田路]长|[总副]?[河湖林]长|[省市县区镇乡村]长|局长|组长)")
+#: A noun phrase naming a body: a short run of words (brackets and lists allowed) ending like one.
+#: Function words and verbs never stand inside such a name (…方案经河长审查后由本级人民政府…).
+_NOT_IN_NAME = "由经报将向把被对为从后并时要已"
+_ACTOR_NP = rf"(?:(?![{_NOT_IN_NAME}])[{HAN}（）()、]){{0,28}}?{_ACTOR_END}"
+#: What a duty-bearer does next in a regulation or plan: 应当…, 负责…, 每年…, 对…实施….
+_DUTY_VERBS = ("(?:应当|应|须|必须|负责|可以|组织|统筹|建立|确定|批准|编制|履行|每年|每季度|每月|每半年|对|会同|"
+               "按照|依法|责令|研究|制定|担任|实施|督促|指导|开展|设立|接到|收到|发现|以)")
+_DUTY_SUBJECT_RE = re.compile(
+    rf"(?:^|(?<=[。；;：:，,！？\n]))(?:第[{CN_NUM}\d]+条\s*)?(?P<who>{_ACTOR_NP})(?={_DUTY_VERBS})"
+)
+#: 由X负责/批准/编制…: the body after 由 carries the duty.
+_BY_ACTOR_RE = re.compile(
+    rf"由(?P<who>{_ACTOR_NP})(?=会同|负责|组织|批准|建立|编制|确定|实施|责令|担任|统一|审查|审批|处|制定|报|按照|依法)"
+)
+_LIST_SPLIT_RE = re.compile(r"、|或者|和|及|与|或")
+
+
+#: Words that qualify a body without naming a place (本级人民政府, 县级以上人民政府).
+_QUALIFIERS = ("本级", "上级", "同级", "所在地", "以上", "各级")
+
+
+def _qualifies(prefix: str) -> bool:
+    return "的" in prefix or prefix.endswith(_QUALIFIERS)
+
+
+def _duty_cands(s: str) -> list[_Cand]:
+    """The body that bears a duty: the subject of 应当/负责/每年…, or the X of 由X负责.
+
+    Regulations name their duty-bearers this way (县级以上人民政府生态环境主管部门对…实施
+    统一监督管理; 由本级人民政府批准); a list (河长、河长办公室和有关部门应当…) names each.
+    """
+    out: list[_Cand] = []
+    for rx in (_DUTY_SUBJECT_RE, _BY_ACTOR_RE):
+        for m in rx.finditer(s):
+            who = m.group("who")
+            parts = [p for p in _LIST_SPLIT_RE.split(who) if p]
+            if len(parts) > 1 and all(re.search(f"{_ACTOR_END}$", p) for p in parts):
+                names = tuple(parts)
+            else:
+                names = (who,)
+            if all(len(n) >= 2 and not n.startswith(("和", "及", "与", "的")) for n in names):
+                out.append(_Cand(m.start("who"), m.end("who"), names, 1))
+    return out
+
+
+def find_owners(text: str, places: Places = NO_PLACES) -> list[str]:
+    """Responsible bodies named in ``text``, in order of appearance, deduplicated.
+
+    Covers governments (市人民政府, 各县（区）, 各级党委和政府), agencies (市生态环境局,
+    …管委会), department lists (A、B等相关部门 → A部门, B部门), generic owners
+    (县（区）和市级有关部门, 有关部门), counties/districts/zones (X江县, X经开区),
+    enterprises (…有限责任公司, 航运公司) and responsibility patterns (由…负责,
+    …牵头, 属地负责, 督促…落实主体责任).  ``places`` (see :func:`learn_places`) gives
+    bare names in a list their full name (X江、Y昌等县（区） → X江县, Y昌县).
+    """
+    s = normalize(text)
+    cands: list[_Cand] = []
+    for m in _GOV_RE.finditer(s):
+        start = _region_start(s, m.start(), places)
+        cands.append(_Cand(start, m.end(), (s[start: m.end()],), 0))
+    for m in _GENERIC_DEPT_RE.finditer(s):
+        if re.search("各|有关|相关|职能", m.group(0)):
+            cands.append(_Cand(m.start(), m.end(), (m.group(0),), 1))
+    for m in _AGENCY_RE.finditer(s):
+        g = m.group("gstem")
+        if g and (g[-1] in "格布大开结当变胜败全新时" or not _HAN_RE.match(g)):
+            continue
+        start = _region_start(s, m.start(), places)
+        cands.append(_Cand(start, m.end(), (s[start: m.end()],), 1))
+    for m in _ZONE_RE.finditer(s):
+        if m.group("zstem") not in _ZONE_BLOCK:
+            start = _zone_start(s, m.start(), places)
+            cands.append(_Cand(start, m.end(), (s[start: m.end()],), 1))
+    cands += _org_cands(s) + _dept_list_cands(s) + _place_cands(s, places) + _responsibility_cands(s, places)
+    govs = [c for c in cands if c.prio == 0]
+    for c in _duty_cands(s):
+        # Governments keep their own rules (a region prefix only when the document names it):
+        # a duty-bearer ending in the same 政府/党委 wins only when what it adds qualifies it.
+        same = [g for g in govs if g.start >= c.start and g.end == c.end]
+        if same and not _qualifies(s[c.start:same[0].start]):
+            continue
+        cands.append(c)
+    for m in _SUBJECT_RE.finditer(s):
+        cands.append(_Cand(m.start("who"), m.end("who"), (m.group("who"),), 2))
+
+    chosen: list[_Cand] = []
+    for c in sorted(cands, key=lambda c: (-(c.end - c.start), c.prio, c.start)):
+        if all(c.end <= o.start or c.start >= o.end for o in chosen):
+            chosen.append(c)
+    seen: dict[str, None] = {}
+    for c in sorted(chosen, key=lambda c: c.start):
+        for name in c.names:
+            seen.setdefault(name, None)
+    return list(seen)

@@ -1,0 +1,171 @@
+"""Owners and places (kb.text.owners), on sentences written for the tests with invented place names."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.text.owners import NO_PLACES, Places, find_owners, find_places, learn_places
+
+#: A plan that lists its own counties and districts, and names its city on its own.
+PLAN_A = (
+    "青川市位于两江上游，生态本底良好。",
+    "支持云溪县、石门县和白沙区建设生态示范县（区）。",
+    "推动白沙区、云溪县开展农村污水治理。",
+)
+#: Another plan, of another place.
+PLAN_B = (
+    "金川区、玉泉县要加强流域协同。",
+    "推进云溪食用菌产业发展。",
+)
+PLACES = learn_places(PLAN_A)
+
+
+# ---------------------------------------------------------------------------
+# find_owners
+# ---------------------------------------------------------------------------
+
+
+def test_owners_department_list_is_split_with_head_noun():
+    owners = find_owners("增强公安、交通运输、市场监管、应急管理等相关职能部门联合执法能力。")
+    assert owners == ["公安部门", "交通运输部门", "市场监管部门", "应急管理部门"]
+    assert any("应急管理" in o for o in owners)
+
+
+def test_owners_unknown_departments_accepted_inside_explicit_list():
+    assert find_owners("税务、海关等部门按职责分工做好配合。") == ["税务部门", "海关部门"]
+
+
+def test_owners_lone_unknown_department_is_not_invented():
+    # "负责部门", "追究部门", "跨部门" are not department names
+    assert find_owners("落实到具体的负责部门，推广跨部门检查。") == []
+
+
+def test_owners_lead_and_support_bodies_in_order():
+    text = "由市自然资源和规划局牵头，市林业局、市水利局配合，各县（区）人民政府负责具体实施。"
+    assert find_owners(text) == ["市自然资源和规划局", "市林业局", "市水利局", "各县（区）人民政府"]
+
+
+def test_owners_generic_bodies():
+    assert find_owners("县（区）和市级有关部门要按照职责分工抓好落实。") == ["县（区）和市级有关部门"]
+    assert find_owners("各县（区）、各有关部门要加强协同。") == ["各县（区）", "各有关部门"]
+    assert find_owners("压实各级党委和政府生态环境保护责任。") == ["各级党委和政府"]
+
+
+def test_owners_governments():
+    owners = find_owners("市人民政府统一领导，县（区）人民政府抓好落实，各县（区）落实属地责任。")
+    assert owners == ["市人民政府", "县（区）人民政府", "各县（区）"]
+
+
+def test_owners_counties_by_the_general_pattern():
+    owners = find_owners("支持石门县、白沙区先行先试，鼓励云溪县参与，在金川县建设监测站。")
+    assert owners == ["石门县", "白沙区", "云溪县", "金川县"]
+
+
+def test_owners_bare_county_list_before_suffix():
+    assert find_owners("支持云溪、石门县开展试点。") == ["云溪县", "石门县"]
+    # 等县（区） does not say which is a county and which a district: the plan's own full names do
+    text = "推动白沙、云溪、石门等县（区）建设粪污处理中心。"
+    assert find_owners(text) == ["白沙", "云溪", "石门"]
+    assert find_owners(text, PLACES) == ["白沙区", "云溪县", "石门县"]
+
+
+def test_owners_no_false_positives_from_zone_words():
+    text = (
+        "加强自然保护区、风景名胜区和中心城区管理，推进国家生态文明示范区、产业园区建设，"
+        "优化城市空间布局，规范市场秩序，带动周边地区和革命老区发展，开展县级监测。"
+    )
+    assert find_owners(text) == []
+
+
+def test_owners_city_only_as_acting_subject():
+    assert find_owners("青川市要加快建设区域应急物资储备库。") == ["青川市"]
+    assert find_owners("青川市生态资源丰富，城市绿化率持续提高。") == []
+
+
+def test_owners_named_zones_are_owners():
+    owners = find_owners("云溪经开区管委会、文旅新区管委会负责园区管网建设，支持石门经济开发区开展试点。")
+    assert owners == ["云溪经开区管委会", "文旅新区管委会", "石门经济开发区"]
+
+
+def test_owners_river_list_is_not_a_county_list():
+    # "云溪河、白沙区": a river followed by a district must not yield "溪河区"
+    assert find_owners("对云溪县红岩水库、云溪河、白沙区黄石盘水库实施保护。") == ["云溪县", "白沙区"]
+
+
+def test_owners_enterprises_and_supervision_pattern():
+    assert find_owners("委托青岭清源环保科技有限公司开展第三方运维。") == ["青岭清源环保科技有限公司"]
+    assert find_owners("督促燃气公司严格落实安全生产主体责任。") == ["燃气公司"]
+    assert find_owners("落实重点排污企业污染治理主体责任。") == ["重点排污企业"]
+
+
+def test_owners_local_responsibility():
+    assert find_owners("实行属地负责的网格化巡查机制。") == ["属地"]
+
+
+def test_owners_deduplicated_in_order_of_appearance():
+    owners = find_owners("云溪县负责上游治理，石门县负责下游治理，云溪县同时配合监测。")
+    assert owners == ["云溪县", "石门县"]
+
+
+# ---------------------------------------------------------------------------
+# places the corpus defines
+# ---------------------------------------------------------------------------
+
+
+def test_listed_full_names_teach_their_bare_stems():
+    assert PLACES.to_dict()["counties"] == {"云溪": "云溪县", "石门": "石门县", "白沙": "白沙区"}
+    assert learn_places(PLAN_B).to_dict()["counties"] == {"金川": "金川区", "玉泉": "玉泉县"}
+
+
+def test_each_document_teaches_only_its_own_names():
+    text = PLAN_B[1]
+    assert find_places(text, learn_places(PLAN_B)) == []
+    assert find_places(text, PLACES) == ["云溪县"]
+    assert find_places(text) == [], "nothing is known without a corpus"
+
+
+def test_bare_names_read_as_full_names_but_not_rivers():
+    assert find_places("推进云溪5万千瓦风电项目建设，规划白沙建设1座发电项目。", PLACES) == ["云溪县", "白沙区"]
+    assert find_places("修复云溪河、石门江岸线，白沙区和云溪县配合。", PLACES) == []
+
+
+def test_a_lone_zone_is_not_a_district():
+    places = learn_places(["建设虹桥商务区，完善游泳区管理。", "推进商务区建设。"])
+    assert "商务" not in places and "游泳" not in places
+    assert places.counties == ()
+
+
+def test_a_stem_with_two_full_names_is_ambiguous():
+    places = learn_places([*PLAN_A, "云溪区、金川区联合执法。"])
+    assert "云溪" not in places
+    assert places.full("石门", "石门") == "石门县"
+
+
+def test_region_prefix_only_for_regions_the_plan_names_on_its_own():
+    assert PLACES.to_dict()["regions"] == ["青川市"]
+    text = "加强青川市生态环境局监测能力，青川市委、市政府统筹推进。"
+    assert find_owners(text, PLACES) == ["青川市生态环境局", "青川市委、市政府"]
+    assert find_owners(text) == ["市生态环境局", "市委、市政府"]
+    # a word before 市政府 is not a city unless the plan names it as one
+    places = learn_places(["方案已经市政府常务会议审议通过。", "省委省政府高度重视。"])
+    assert places.regions == ()
+    assert find_owners("方案已经市政府常务会议审议通过。", places) == ["市政府"]
+
+
+def test_learning_is_cached_for_the_same_texts():
+    assert learn_places(list(PLAN_A)) is PLACES
+    assert isinstance(NO_PLACES, Places) and NO_PLACES.to_dict() == {"counties": {}, "regions": []}
+
+
+@pytest.mark.parametrize(("sentence", "owners"), [
+    ("县级以上人民政府林业主管部门负责本行政区域内的古树名木保护管理工作。", ["县级以上人民政府林业主管部门"]),
+    ("第十条 县级以上人民政府应当将古树名木保护经费纳入本级预算。", ["县级以上人民政府"]),
+    ("保护方案由市林业主管部门会同规划部门编制，报市人民政府批准。", ["市林业主管部门", "市人民政府"]),
+    ("养护责任人由所在地林业主管部门确定。", ["所在地林业主管部门"]),
+    ("镇级林长每月巡查责任林区不少于一次。", ["镇级林长"]),
+    ("林长、林长办公室或者有关部门接到举报的，应当及时处理。", ["林长", "林长办公室", "有关部门"]),
+    ("实行单一水源供水的城市的人民政府应当建设备用水源。", ["实行单一水源供水的城市的人民政府"]),
+    ("到2025年，森林覆盖率达到25%。", []),
+])
+def test_duty_bearers_of_regulations(sentence, owners):
+    assert find_owners(sentence) == owners
