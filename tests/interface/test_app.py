@@ -581,3 +581,22 @@ def test_kb_serve_reports_a_missing_corpus_in_one_line(tmp_path, run_kb, monkeyp
     result = run_kb("serve", "--index", tmp_path / "index", "--corpus", tmp_path / "nothing")
     assert result.exit_code == 1
     assert result.output.startswith("kb: ") and "Traceback" not in result.output
+
+
+def test_kb_serve_index_root_offers_every_index_under_it(fake_serving, run_kb, tmp_path, monkeypatch):
+    from support.paths import DATA
+
+    from kb.interfaces.web.shelf import Shelf
+    from kb.knowledge import KnowledgeBase
+
+    for name, plan in (("甲", "small_plan.txt"), ("乙", "mini_plan.txt")):
+        KnowledgeBase.build([DATA / plan], tmp_path / "root" / name, encoder=HashEncoder(), progress=False)
+    given = {}
+    monkeypatch.setattr(app, "warm_up", lambda kb, question: None)
+    monkeypatch.setattr(app, "create_app", lambda shelf, *a, **kw: given.update(shelf=shelf) or "demo")
+    result = run_kb("serve", "--index-root", tmp_path / "root")
+    assert result.exit_code == 0, result.output
+    assert isinstance(given["shelf"], Shelf) and sorted(given["shelf"].names) == ["乙", "甲"]
+    assert "2 knowledge base(s)" in result.output
+    result = run_kb("serve", "--index-root", tmp_path / "nothing-here")
+    assert result.exit_code == 1 and result.output.startswith("kb: ") and "Traceback" not in result.output

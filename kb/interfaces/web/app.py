@@ -225,18 +225,26 @@ def warm_up(kb: KnowledgeBase, question: str) -> None:
 
 
 def serve(index_dir: Path | str | None = None, corpus: Path | str | None = None, host: str = "127.0.0.1",
-          port: int = 7860, model: str | None = None, echo: Callable[[str], None] = print) -> None:
+          port: int = 7860, model: str | None = None, echo: Callable[[str], None] = print,
+          index_root: Path | str | None = None) -> None:
     """What `kb serve` and `python app.py` do: open (or first build) the index, load the model, serve.
 
     Index, corpus and model not given come from kb.config (KB_INDEX, KB_CORPUS, KB_MODEL).
+    With ``index_root``, every index folder under it is served, chosen in the app's selector.
     """
     config = Config.from_env().with_(index=None if index_dir is None else Path(index_dir),
                                      corpus=None if corpus is None else Path(corpus), model=model)
-    kb = open_or_build(config.index, config.corpus, model=config.model, echo=echo)
+    if index_root is not None:
+        shelf = Shelf.from_root(index_root, model=config.model)
+        kb = shelf.get(None)
+        echo(f"kb: {len(shelf.names)} knowledge base(s) under {index_root}: {'、'.join(shelf.names)}")
+    else:
+        kb = open_or_build(config.index, config.corpus, model=config.model, echo=echo)
+        shelf = kb
     echo("kb: loading the search model …")
     quiet_model_loading()
     examples = examples_for(kb)
     warm_up(kb, examples.questions[0] if examples.questions else kb.documents[0])
     echo(f"kb: serving on http://{host}:{port}  (Ctrl+C to stop)")
-    launch(create_app(kb, examples), host, port, quiet=True)
+    launch(create_app(shelf, examples), host, port, quiet=True)
 

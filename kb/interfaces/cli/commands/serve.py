@@ -18,9 +18,13 @@ from kb.interfaces.cli.options import config, corpus_option, index_option, model
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
 @click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True, help="Port to listen on.")
 @index_option
+@click.option("--index-root", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Serve every index folder under this folder (one knowledge base each, picked in the app) "
+              "instead of --index.")
 @model_option
-def serve(corpus: Path | None, host: str, port: int, index_dir: Path, model: str | None) -> None:
-    """Serve the web app (问答, 大纲, 指标清单, 条款定位, 出题); builds the index first if it is missing.
+def serve(corpus: Path | None, host: str, port: int, index_dir: Path, index_root: Path | None,
+          model: str | None) -> None:
+    """Serve the web app (问答, 大纲, 指标清单, 条款定位, 出题, 文档); builds the index first if it is missing.
 
     Same as `python app.py`.  Nothing is shared or sent anywhere: the server
     listens on HOST (loopback by default) and Gradio's analytics are off.
@@ -28,4 +32,4 @@ def serve(corpus: Path | None, host: str, port: int, index_dir: Path, model: str
     from kb.interfaces.web.app import serve as serve_app
 
     serve_app(index_dir, corpus or config().corpus, host, port, model=model,
-              echo=lambda m: click.echo(m, err=True))
+              echo=lambda m: click.echo(m, err=True), index_root=index_root)
