@@ -210,6 +210,11 @@ def test_a_conversation_is_kept_per_knowledge_base_and_restored(plan_kb):
     saved = chat.remember({"other": {"messages": [], "asked": ["x"]}}, "plan", history, asked)
     assert chat.restore(saved, "plan") == (history, asked) and chat.restore(saved, "other") == ([], ["x"])
     assert chat.restore(None, "plan") == ([], []) and chat.restore({"plan": "junk"}, "plan") == ([], [])
+    # Gradio hands earlier messages back as lists of parts: kept (and exported) as their text
+    parts = [{"role": m["role"], "content": [{"type": "text", "text": m["content"]}], "metadata": None}
+             for m in history]
+    assert chat.restore(chat.remember({}, "plan", parts, asked), "plan") == (history, asked)
+    assert chat.conversation(parts) == chat.conversation(history) and len(chat.conversation(parts)) == 1
     long = [{"role": r, "content": "x"} for _ in range(100) for r in ("user", "assistant")]
     assert len(chat.remember({}, "plan", long, [])["plan"]["messages"]) == 2 * chat.KEEP_TURNS
 

@@ -121,13 +121,14 @@ def create_app(kb: KnowledgeBase | Shelf, examples: Examples | None = None, down
     downloads = downloads or Downloads()
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=GRADIO_CACHE) as demo:
         with gr.Sidebar(position="right", open=False, width="min(760px, 100vw)", elem_id="source-panel") as side:
+            close = gr.Button("关闭", size="sm", elem_id="source-close")
             source = gr.HTML(views.hint_html("点引用条款旁的“看原文”，在这里查看出处所在的页。"), elem_id="source-view")
         with gr.Row(elem_id="kb-top", equal_height=False):
             header = gr.HTML(header_html(kb0), elem_id="kb-header")
             selector = gr.Dropdown(shelf.names, value=shelf.default, label="知识库", elem_id="kb-select",
                                    visible=len(shelf.names) > 1, scale=0, min_width=200)
         wiring = Wiring(shelf, selector, downloads, secret=browser_secret(shelf))
-        with gr.Tabs(elem_id="kb-tabs") as tabs:
+        with gr.Tabs(elem_id="kb-tabs", overflow_behavior="wrap") as tabs:
             with gr.Tab("问答", id="chat", elem_id="tab-chat"):
                 chat.build(wiring, examples.questions)
             with gr.Tab("大纲", id="outline", elem_id="tab-outline"):
@@ -163,6 +164,7 @@ def create_app(kb: KnowledgeBase | Shelf, examples: Examples | None = None, down
         jump.change(open_outline, [selector, jump], [tabs, outlined["doc"], outlined["tree"], outlined["reader"],
                                                      side], api_visibility="private").then(
             None, js=outline.SHOW_TARGET_JS)
+        close.click(lambda: gr.Sidebar(open=False), None, side, api_visibility="private")
         selector.change(redraw, selector, outputs, api_visibility="private")
         for event in changes:
             event.then(redraw, selector, outputs, api_visibility="private")

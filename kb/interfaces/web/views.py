@@ -443,8 +443,9 @@ def page_view(node: Node, page: int, image_uri: str, boxes: Sequence[tuple[float
         f'<div class="pdf-mark" style="left:{x * 100:.2f}%;top:{y * 100:.2f}%;width:{w * 100:.2f}%;'
         f'height:{h * 100:.2f}%"></div>' for x, y, w, h in boxes)
     found = "" if boxes else '<div class="kb-note">这一页上没有找到这段文字的位置，请在页面中查看。</div>'
-    return (f'<div class="pdf-page" data-page="{page}"><div class="pdf-caption">第 {page} 页（共 {pages} 页）</div>'
-            f'{found}<div class="pdf-sheet"><img src="{image_uri}" alt="第 {page} 页" loading="lazy">{marks}</div></div>')
+    return (f'<div class="pdf-page" data-page="{page}"><div class="pdf-caption">第 {page} 页（共 {pages} 页）'
+            f'<span class="pdf-swipe">页面已放大，可左右滑动查看。</span></div>{found}<div class="pdf-scroll">'
+            f'<div class="pdf-sheet"><img src="{image_uri}" alt="第 {page} 页">{marks}</div></div></div>')
 
 
 def source_html(node: Node, body: str, real_pages: bool) -> str:

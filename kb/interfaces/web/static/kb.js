@@ -122,7 +122,8 @@
 
   window.kbShowSource = () => {
     when(() => document.querySelector("#source-view .pdf-mark, #source-view .kb-target"), (el) => {
-      el.scrollIntoView({ block: "center" });
+      // the panel slides in: place the passage once it has stopped moving
+      setTimeout(() => el.scrollIntoView({ block: "center", inline: "start" }), 350);
     }, 60);
   };
 }

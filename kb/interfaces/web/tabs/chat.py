@@ -108,10 +108,28 @@ def example_turn(kb: KnowledgeBase, history: list | None, asked: list[str] | Non
 # ------------------------------------------------------- kept in the browser
 
 
+def content_text(message) -> str:
+    """A chat message's content as one string: Gradio hands earlier messages back as a list of parts."""
+    content = message.get("content") if isinstance(message, dict) else message
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text", ""))
+    if isinstance(content, list | tuple):
+        return "".join(content_text({"content": part}) for part in content)
+    return ""
+
+
+def plain_messages(history: Sequence | None) -> list[dict]:
+    """Messages as {role, content: str}, whatever shape Gradio returned them in."""
+    return [{"role": m.get("role"), "content": content_text(m)} for m in history or []
+            if isinstance(m, dict) and m.get("role") in ("user", "assistant")]
+
+
 def remember(saved: dict | None, name: str, history: list, asked: list[str]) -> dict:
     """The browser's saved conversations with this knowledge base's replaced (its last KEEP_TURNS turns)."""
     saved = dict(saved) if isinstance(saved, dict) else {}
-    saved[name] = {"messages": list(history)[-2 * KEEP_TURNS:], "asked": list(asked)[-KEEP_TURNS:]}
+    saved[name] = {"messages": plain_messages(history)[-2 * KEEP_TURNS:], "asked": list(asked)[-KEEP_TURNS:]}
     return saved
 
 
@@ -129,10 +147,10 @@ def restore(saved: dict | None, name: str) -> tuple[list, list[str]]:
 def conversation(history: Sequence[dict]) -> list[dict]:
     """The answered turns of a chat as {question, answer, citations}, for export."""
     turns = []
-    for m in history or []:
-        if not isinstance(m, dict) or m.get("role") != "assistant":
+    for m in plain_messages(history):
+        if m["role"] != "assistant":
             continue
-        record = views.read_turn(str(m.get("content", "")))
+        record = views.read_turn(m["content"])
         if record and record.get("q"):
             turns.append({"question": record["q"], "answer": record.get("text", ""),
                           "citations": [c.get("citation", "") for c in record.get("cites", [])]})
@@ -154,10 +172,10 @@ def export_chat(kb: KnowledgeBase, downloads: Downloads, history: list | None, f
 
 def feedback(wiring: Wiring, name: str, history: list | None, index, value, liked) -> str | None:
     """Write one 👍/👎 to feedback.jsonl; returns the vote written (None for a notice or an unknown message)."""
-    history = history or []
+    history = plain_messages(history)
     i = index[0] if isinstance(index, list | tuple) else index
-    content = history[i].get("content") if isinstance(i, int) and 0 <= i < len(history) else value
-    record = views.read_turn(content if isinstance(content, str) else str(value or ""))
+    content = history[i]["content"] if isinstance(i, int) and 0 <= i < len(history) else content_text(value)
+    record = views.read_turn(content)
     if not record or not record.get("q"):
         return None
     vote = "up" if liked is True or liked == "Like" else "down" if liked is False or liked == "Dislike" else str(liked)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from datetime import datetime, timezone
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
@@ -36,7 +37,7 @@ TRACK = gr.Progress(track_tqdm=True)
 def document_rows(kb: KnowledgeBase, notes: dict | None = None) -> list[dict]:
     """One row per indexed document: kind, pages, clause and box counts, warnings, when it was built."""
     notes = notes or {}
-    built = kb.data.manifest.built_at.replace("T", " ").removesuffix("Z")
+    built = local_time(kb.data.manifest.built_at)
     rows = []
     for record in kb.data.manifest.documents:
         nodes = [n for n in kb.nodes if n.doc == record.name]
@@ -50,10 +51,19 @@ def document_rows(kb: KnowledgeBase, notes: dict | None = None) -> list[dict]:
             "pages": pages, "estimated": bool(pages) and not real_pages(kb, record.name),
             "clauses": sum(1 for n in nodes if n.kind in LEAF_KINDS and n.text),
             "boxes": sum(1 for n in nodes if n.kind == "box"), "warnings": list(dict.fromkeys(warnings)),
-            "built": note.added if note else built + "（UTC）",
+            "built": note.added if note else built,
             "seconds": note.seconds if note else None, "path": record.path,
         })
     return rows
+
+
+def local_time(stamp: str) -> str:
+    """The manifest's UTC build time ('2025-01-02T03:04:05Z') in the server's local time, to the minute."""
+    try:
+        when = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return stamp
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def documents_html(rows: Sequence[dict]) -> str:
