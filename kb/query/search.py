@@ -217,9 +217,9 @@ class Searcher:
         return replace(found, text=f"{trail}\n{leaf.text}")
 
     def named_document(self, terms: Sequence[str]) -> str | None:
-        """The one document a question names by a word of its title (青浦…, 河长制条例…), if any.
+        """The one document a question names by a word of its title (a district’s name, 河长制条例…), if any.
 
-        A word counts only when it is in exactly one document's title, so 上海市 in four titles
+        A word counts only when it is in exactly one document's title, so a city named in four titles
         names none of them; an index of one plan is never changed by this.
         """
         named = {d for t in terms if len(docs := self._title_docs(t)) == 1 for d in docs}
