@@ -11,6 +11,7 @@ from kb.document import Node
 from kb.embed.base import Encoder
 from kb.errors import QueryError
 from kb.index.store import IndexData
+from kb.query.expand import expand
 from kb.query.fusion import top, weighted
 from kb.text.questions import locate_level
 from kb.text.tokenize import STOPWORDS, normalize_query
@@ -33,6 +34,10 @@ _QUESTION_TAIL = re.compile(r"[？?！!。.\s]+$")
 RELEVANCE_MIN = 5.0
 COVERAGE_WEIGHT = 4.0
 BACKGROUND_SAMPLE = 4096
+#: Weight of the thesaurus terms (kb.query.expand) in BM25, relative to the question's own tokens.
+EXPANSION_WEIGHT = 0.5
+#: Weight of a second dense query (question + thesaurus terms) against the question's own; 0 = off.
+DENSE_EXPANSION_WEIGHT = 0.0
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,12 @@ class Searcher:
 
     def lexical_scores(self, q: str) -> dict[int, float]:
         scores = self.data.lexical.scores(q)
+        terms = expand(q).terms if EXPANSION_WEIGHT else ()
+        if terms:
+            own = set(self.data.tokenizer(q))
+            extra = [t for t in self.data.tokenizer(" ".join(terms)) if t not in own and not t.startswith("@")]
+            if extra:
+                scores = scores + EXPANSION_WEIGHT * self.data.lexical.scores(extra)
         idx = np.argsort(-scores)[:CANDIDATES]
         return {int(i): float(scores[i]) for i in idx if scores[i] > 0}
 
@@ -128,6 +139,11 @@ class Searcher:
         if self.encoder is None:
             return {}
         vec = self.query_vector(q)
+        terms = expand(q).terms if DENSE_EXPANSION_WEIGHT else ()
+        if terms:
+            second = self.encoder.encode([f"{q} {' '.join(terms)}"], "query")[0]
+            vec = (1 - DENSE_EXPANSION_WEIGHT) * vec + DENSE_EXPANSION_WEIGHT * second
+            vec = vec / (np.linalg.norm(vec) or 1.0)
         scores, ids = self.data.dense.search(vec, CANDIDATES * 3)
         best: dict[int, float] = {}
         for s, i in zip(scores, ids, strict=True):
