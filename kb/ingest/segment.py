@@ -522,7 +522,7 @@ def _front_title(text: str) -> str:
 def _sign_off(bld: _Builder) -> None:
     """The signature that closes a notice (issuer names, then the date) belongs with the preamble.
 
-    Left in the last section it would be two passages of their own (「上海市人民政府办公厅」,
+    Left in the last section it would be two passages of their own (「某市人民政府办公厅」,
     「2022年12月28日」); with the preamble, "who issued this, and when" finds it beside the title.
     """
     pre = next((o for o in bld.nodes if o.kind == "preamble"), None)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from kb.document import Node
 from kb.lexicon import lexicon
-from kb.query.search import Hit
+from kb.query.search import MAX_QUERY_CHARS, Hit
 from kb.text.body import body_text
 from kb.text.dates import find_deadlines
 from kb.text.marks import mark
@@ -94,17 +94,30 @@ def content_words(question: str, words) -> list[str]:
     return [w for w in words(question) if w not in STOPWORDS and len(w) >= 2]
 
 
-def contextualize(question: str, history: Sequence[str], words) -> str:
-    """Fold the previous question into a follow-up that cannot stand alone.
-
-    "那到什么时候完成？" after "农民烧秸秆怎么管？" is searched as both together.
-    """
-    if not history:
-        return question
+def leans(question: str, words) -> bool:
+    """Whether a question cannot stand alone: it opens with 那/这个…, or names at most one topic word."""
     own = [w for w in content_words(question, words) if not any(c in w for c in DEADLINE_CUES + OWNER_CUES)]
-    if FOLLOW_UP.match(question.strip()) or len(own) <= 1:
-        return f"{history[-1]} {question}"
-    return question
+    return bool(FOLLOW_UP.match(question.strip())) or len(own) <= 1
+
+
+def contextualize(question: str, history: Sequence[str], words) -> str:
+    """Fold the topic of the last turn or two into a follow-up that cannot stand alone.
+
+    "那到什么时候完成？" after "农民烧秸秆怎么管？" is searched as both together.  Only the
+    nearest earlier question that stands alone is carried (never the whole history), so a
+    chain of follow-ups keeps its topic and never grows past the question length limit.
+    """
+    if not history or not leans(question, words):
+        return question
+    # A chain of follow-ups inherits, turn by turn, the topic of the question that opened it.
+    recent = [h for h in history if h and h.strip()]
+    if not recent:
+        return question
+    topic = next((h for h in reversed(recent) if not leans(h, words)), recent[-1])
+    room = MAX_QUERY_CHARS - len(question) - 1
+    if len(topic) > room:
+        topic = " ".join(content_words(topic, words))[: max(room, 0)]
+    return f"{topic} {question}" if topic else question
 
 
 def asks_owner(question: str) -> bool:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 
 from kb.lexicon import lexicon
 from kb.text.chars import HAN, HAN_EXT
+from kb.text.notation import search_form
 
 Tokenizer = Callable[[str], list[str]]
 
@@ -26,8 +26,11 @@ _CJK_RUN = re.compile(f"[{HAN_EXT}]+")
 
 
 def normalize_query(text: str) -> str:
-    """Fold full-width forms to half-width (ＰＭ２.５ → PM2.5) and lowercase Latin letters."""
-    return unicodedata.normalize("NFKC", text).lower().strip()
+    """The search form of text (kb.text.notation): width, case, subscripts, units and pollutant names folded.
+
+    ＰＭ２.５, PM_{2.5} and 细颗粒物 all become pm2.5, so index and query meet on one token.
+    """
+    return search_form(text).strip()
 
 
 _NAME_END = re.compile(

@@ -90,6 +90,13 @@ class Commitment:
     #: The document of ``node_id`` (node ids repeat across the plans of one index).
     doc: str = ""
 
+    def to_dict(self) -> dict:
+        """The entry as one flat row in ROW_KEYS order: owners joined with 、, links with ", "."""
+        d = {k: getattr(self, k) for k in ROW_KEYS}
+        d["owners"] = "、".join(self.owners)
+        d["linked"] = ", ".join(self.linked)
+        return d
+
 
 # ---------------------------------------------------------------------------
 # Table rows
@@ -268,10 +275,4 @@ def to_rows(commitments: Sequence[Commitment]) -> list[dict]:
 
     ``node_id`` stays in each row so a table can find the clause or row it came from.
     """
-    rows = []
-    for c in commitments:
-        d = {k: getattr(c, k) for k in ROW_KEYS}
-        d["owners"] = "、".join(c.owners)
-        d["linked"] = ", ".join(c.linked)
-        rows.append(d)
-    return rows
+    return [c.to_dict() for c in commitments]

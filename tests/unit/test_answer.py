@@ -109,3 +109,29 @@ def test_an_item_opened_by_a_paragraph_is_answered_from_its_whole_text():
     q = "锅炉改造要完成多少台？"
     a = compose(q, q, [Hit(1, 1.0, item)], True, ["锅炉改造"], [item], words, overlap_weigh(q))
     assert [t.value for t in a.targets] == ["10"]
+
+
+def test_a_hundred_follow_ups_keep_the_topic_and_stay_short():
+    from kb.query.answer import contextualize
+    from kb.query.search import MAX_QUERY_CHARS, clean_query
+    from kb.text.tokenize import JiebaTokenizer
+
+    words = JiebaTokenizer(bigrams=False).words
+    history = ["农民烧秸秆怎么管？"]
+    follow_ups = ["那到什么时候完成？", "这个由谁负责？", "还有呢？"]
+    for turn in range(100):
+        q = follow_ups[turn % len(follow_ups)]
+        searched = contextualize(q, history, words)
+        assert "秸秆" in searched, (turn, searched)
+        assert len(clean_query(searched)) <= MAX_QUERY_CHARS
+        assert len(searched) < 40
+        history.append(q)
+
+
+def test_a_new_topic_is_not_glued_to_the_old_one():
+    from kb.query.answer import contextualize
+    from kb.text.tokenize import JiebaTokenizer
+
+    words = JiebaTokenizer(bigrams=False).words
+    q = "城镇污水处理率要达到多少？"
+    assert contextualize(q, ["农民烧秸秆怎么管？"], words) == q

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from datetime import datetime, timezone
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 
@@ -197,7 +197,7 @@ def build(wiring: Wiring) -> list:
     kb0 = wiring.kb(None)
     listing = gr.HTML(list_view(wiring, None), elem_id="docs-list")
     kinds = list(kb0.supported_suffixes())
-    with gr.Group(visible=True, elem_id="docs-edit") as editing:
+    with gr.Column(visible=True, elem_id="docs-edit") as editing:
         gr.Markdown(f"**上传文件**（{'、'.join(kinds)}）：先看解析结果，确认后再加入索引。")
         upload = gr.File(label="选择或拖入文件", file_types=kinds, file_count="single", elem_id="docs-upload",
                          type="filepath")
