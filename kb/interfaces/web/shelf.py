@@ -174,7 +174,8 @@ class Shelf:
         with self._guard:
             enc = self._build_encoders.get(spec.name)
             if enc is None:
-                enc = self._build_encoders[spec.name] = LazyEncoder(spec, lambda: load_encoder(spec))
+                # show_progress: its batches are tqdm bars, which the upload's progress bar follows
+                enc = self._build_encoders[spec.name] = LazyEncoder(spec, lambda: load_encoder(spec, show_progress=True))
         return enc
 
     def update(self, name: str | None, add: Sequence[Document] = (), remove: Sequence[str] = (),

@@ -123,7 +123,14 @@
   window.kbShowSource = () => {
     when(() => document.querySelector("#source-view .pdf-mark, #source-view .kb-target"), (el) => {
       // the panel slides in: place the passage once it has stopped moving
-      setTimeout(() => el.scrollIntoView({ block: "center", inline: "start" }), 350);
+      setTimeout(() => {
+        el.scrollIntoView({ block: "center", inline: "nearest" });
+        const sheet = el.closest(".pdf-scroll");  // a page wider than a phone: its marked lines' left edge in view
+        if (sheet && sheet.scrollWidth > sheet.clientWidth) {
+          const marks = [...sheet.querySelectorAll(".pdf-mark")];
+          sheet.scrollLeft = Math.max(0, Math.min(...marks.map((m) => m.offsetLeft)) - 8);
+        }
+      }, 350);
     }, 60);
   };
 }

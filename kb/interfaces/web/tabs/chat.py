@@ -19,6 +19,7 @@ import gradio as gr
 from kb.errors import QueryError
 from kb.interfaces.web import views
 from kb.interfaces.web.downloads import Downloads
+from kb.interfaces.web.examples import examples_for
 from kb.interfaces.web.feedback import Vote, record_feedback
 from kb.interfaces.web.tabs.common import (
     ALL_CHAPTERS,
@@ -262,5 +263,9 @@ def build(wiring: Wiring, examples: Sequence[str]) -> None:
     # A reload, or another knowledge base picked: that knowledge base's conversation, as the browser kept it.
     wiring.demo_load.append((reload, [selector, saved], [chatbot, asked]))
     selector.change(reload, [selector, saved], [chatbot, asked], api_visibility="private")
-    wiring.on_change([doc, chapter], lambda kb: [doc_update(kb), chapter_update(kb)])
+    def switched(kb: KnowledgeBase) -> list:
+        own = examples_for(kb).questions
+        return [doc_update(kb), chapter_update(kb), gr.update(examples=[{"text": q} for q in own] or None)]
+
+    wiring.on_change([doc, chapter, chatbot], switched)
 
