@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import click
 
 from kb.interfaces.cli.commands.build import build
+from kb.interfaces.cli.commands.doctor import doctor
 from kb.interfaces.cli.commands.evaluate import evaluate
 from kb.interfaces.cli.commands.outline import outline
 from kb.interfaces.cli.commands.search import ask, search
@@ -26,7 +27,7 @@ def cli() -> None:
     """
 
 
-for command in (outline, build, search, ask, evaluate, targets, locate, quiz, serve):
+for command in (outline, build, doctor, search, ask, evaluate, targets, locate, quiz, serve):
     cli.add_command(command)
 
 
