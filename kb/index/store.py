@@ -322,7 +322,12 @@ def _shown(error: KBError, gen: Path, folder: Path) -> KBError:
 
 
 def _read_manifest(gen: Path, folder: Path) -> Manifest:
-    manifest = Manifest.read(gen)
+    try:
+        manifest = Manifest.read(gen)
+    except IndexMissing:
+        if gen == generations.anchor(folder):
+            raise  # a plain folder without a manifest: nothing was ever built here
+        raise IndexDamaged(f"{folder / MANIFEST_FILE}: the file is missing; rebuild with `kb build`") from None
     for backend in (LexicalBackend, DenseBackend):
         if tuple(manifest.part(backend.name).files) != backend.files:
             raise IndexMismatch(
