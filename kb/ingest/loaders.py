@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kb.errors import IngestError
+from kb.ingest import guard
 from kb.ingest.lines import Line, RawDocument, Segment  # also re-exported: older callers import it from here
 
 log = logging.getLogger(__name__)
@@ -248,10 +249,7 @@ def _page_lines(page, number: int) -> list[Line]:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise IngestError(path, f"cannot read the file ({e.strerror or e})") from e
+    return guard.read_bytes(path)  # regular files only, never over the size limit (kb.ingest.guard)
 
 
 def load(path: Path | str) -> RawDocument:
