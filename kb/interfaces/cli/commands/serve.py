@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from kb.interfaces.cli.options import config, corpus_option, index_option, model_option
+from kb.interfaces.cli.render import say
 
 
 @click.command()
@@ -28,4 +29,4 @@ def serve(corpus: Path | None, host: str, port: int, index_dir: Path, model: str
     from kb.interfaces.web.app import serve as serve_app
 
     serve_app(index_dir, corpus or config().corpus, host, port, model=model,
-              echo=lambda m: click.echo(m, err=True))
+              echo=say)
