@@ -266,6 +266,8 @@ def building(folder: Path | str) -> str | None:
 
 def stage(link: Path) -> Path:
     """A fresh hidden folder beside ``link`` for a build to write into."""
+    if os.path.lexists(link) and not link.is_symlink() and not link.is_dir():
+        raise KBError(f"{link}: is a file, not an index folder; choose another --index")
     link.parent.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=f".{link.name}.building-", dir=link.parent))
     (folder / READERS).touch()

@@ -166,7 +166,7 @@ def build_index(
 def nothing_to_index(skipped: Sequence[str]) -> str:
     """The error of a build with no readable document: every file and why it was not read, a line each."""
     if not skipped:
-        return "nothing to index: no readable documents (the corpus holds no .txt, .md or .pdf file)"
+        return "nothing to index: the corpus holds no documents"
     return (f"nothing to index: none of the {len(skipped)} file(s) could be indexed:\n"
             + "\n".join(f"  {s}" for s in skipped))
 
@@ -287,16 +287,12 @@ def _write_atomically(
             if (link / keep).is_file():
                 shutil.copy2(link / keep, tmp / keep)
         names = (*STORE_FILES, *(f for b in backends for f in b.files))
-        manifest = _with_checksums(manifest, integrity.record(tmp, names))
+        manifest = replace(manifest, checksums=integrity.record(tmp, names))
         manifest.write(tmp)  # last: its presence marks a complete index
         return generations.publish(link, tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def _with_checksums(manifest: Manifest, checksums) -> Manifest:
-    return replace(manifest, checksums=tuple(checksums))
 
 
 def _write_jsonl(path: Path, rows) -> None:

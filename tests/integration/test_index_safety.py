@@ -337,3 +337,12 @@ def test_a_reader_never_sees_a_half_swapped_index(copy, monkeypatch):
     build([corpus, extra], index)
     assert [name for name, _ in seen] == list(STEPS)
     assert all(len(docs) in (1, 2) for _, docs in seen)
+
+
+def test_a_file_in_the_way_is_never_replaced(pristine, tmp_path):
+    corpus, _, _ = pristine
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine", encoding="utf-8")
+    with pytest.raises(KBError, match="is a file, not an index folder"):
+        build(corpus, notes)
+    assert notes.read_text(encoding="utf-8") == "mine"
