@@ -60,11 +60,22 @@ class KnowledgeBase:
 
     @classmethod
     def open(
-        cls, index_dir: Path | str = "index", model: str | None = None, encoder: Encoder | None = None
+        cls, index_dir: Path | str = "index", model: str | None = None, encoder: Encoder | None = None,
+        verify: bool = False,
     ) -> KnowledgeBase:
-        """Load an index; the model that built it is used for queries (a different --model is an error)."""
-        data = load_index(Path(index_dir), model)
+        """Load an index; the model that built it is used for queries (a different --model is an error).
+
+        Every file's size is checked; ``verify`` checks its SHA-256 too (a server does at start).
+        """
+        data = load_index(Path(index_dir), model, verify=verify)
         return cls(data, encoder)
+
+    @staticmethod
+    def doctor(index_dir: Path | str = "index"):
+        """Check an index down to every byte and say what is wrong and how to fix it (kb.index.doctor)."""
+        from kb.index.doctor import diagnose
+
+        return diagnose(Path(index_dir))
 
     @staticmethod
     def outline(paths: Sequence[Path | str]) -> tuple[list[Document], list[Exception]]:
