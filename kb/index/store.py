@@ -157,6 +157,9 @@ def build_index(
     """
     start = time.time()
     docs, warnings = dedupe(docs)
+    # What each document's reading found (OCR confidence, split passages, no structure) is the
+    # user's to see too: kb build prints the report's warnings.
+    warnings += [w if w.startswith(d.path) else f"{d.path}: {w}" for d in docs for w in d.warnings]
     if not docs:
         raise KBError(nothing_to_index(skipped))
     with generations.build_lock(folder, generations.BUILD_WAIT if wait is None else wait) as link:

@@ -232,3 +232,13 @@ def test_a_question_that_names_a_document_prefers_its_passages(tmp_path: Path):
     for place, doc, value in (("青山县", "a", "90%"), ("绿水市", "b", "85%")):
         top = kb.search(f"{place}公园绿地服务半径覆盖率要达到多少？", k=2)[0]
         assert top.node.doc == doc and value in top.node.text
+
+
+def test_what_reading_a_document_found_reaches_the_build_report(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    memo = ["会议纪要。", "会议听取了工作汇报，研究了下一步安排。", "会议要求各单位抓好落实。",
+            "会议强调要加强督促检查，确保各项工作按期完成。", "特此纪要。"]
+    (corpus / "memo.txt").write_text("\n\n".join(memo), encoding="utf-8")
+    report = build(corpus, tmp_path / "index")
+    assert any("memo.txt" in w and "no heading structure" in w for w in report.warnings)
