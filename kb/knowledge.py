@@ -25,8 +25,10 @@ log = logging.getLogger(__name__)
 class KnowledgeBase:
     """A searchable, citable view of the plans in one index folder."""
 
-    def __init__(self, data: IndexData, encoder: Encoder | None = None):
+    def __init__(self, data: IndexData, encoder: Encoder | None = None, index_dir: Path | str | None = None):
         self.data = data
+        #: The folder the index was opened as (``data.folder`` is the generation it pointed at then).
+        self.index_dir = Path(index_dir) if index_dir is not None else data.folder
         self._encoder = encoder
         self._lock = threading.RLock()
         self._searcher: Searcher | None = None
@@ -60,11 +62,22 @@ class KnowledgeBase:
 
     @classmethod
     def open(
-        cls, index_dir: Path | str = "index", model: str | None = None, encoder: Encoder | None = None
+        cls, index_dir: Path | str = "index", model: str | None = None, encoder: Encoder | None = None,
+        verify: bool = False,
     ) -> KnowledgeBase:
-        """Load an index; the model that built it is used for queries (a different --model is an error)."""
-        data = load_index(Path(index_dir), model)
-        return cls(data, encoder)
+        """Load an index; the model that built it is used for queries (a different --model is an error).
+
+        Every file's size is checked; ``verify`` checks its SHA-256 too (a server does at start).
+        """
+        data = load_index(Path(index_dir), model, verify=verify)
+        return cls(data, encoder, index_dir)
+
+    @staticmethod
+    def doctor(index_dir: Path | str = "index"):
+        """Check an index down to every byte and say what is wrong and how to fix it (kb.index.doctor)."""
+        from kb.index.doctor import diagnose
+
+        return diagnose(Path(index_dir))
 
     @staticmethod
     def outline(paths: Sequence[Path | str]) -> tuple[list[Document], list[Exception]]:
@@ -333,24 +346,25 @@ class KnowledgeBase:
                 for r in self.data.manifest.documents]
 
     def rebuild(self, add: Sequence[Document] = (), remove: Sequence[str] = (), encoder: Encoder | None = None,
-                progress: bool = False) -> BuildReport:
+                progress: bool = False, wait: float | None = None) -> BuildReport:
         """Rebuild this index in place with documents added (same name: replaced) or removed.
 
         The other documents come from the index itself, and every window already
         embedded is reused, so only the added text is embedded.  The loaded object
         keeps answering from the old index; open the folder again (:meth:`reopen`) to
-        see the new one.  Without ``encoder`` the index's model is loaded only if needed.
+        see the new one.  Without ``encoder`` the index's model is loaded only if needed;
+        ``wait`` is how long to wait for another build of the folder (kb.index.store.build_index).
         """
         gone = set(remove) | {d.name for d in add}
         docs = [d for d in self.stored_documents() if d.name not in gone] + list(add)
         if encoder is None:
             spec = self.data.manifest.model.to_spec()
             encoder = LazyEncoder(spec, lambda: load_encoder(spec, show_progress=progress))
-        return build_index(docs, self.data.folder, encoder, skipped=(), progress=progress)
+        return build_index(docs, self.index_dir, encoder, skipped=(), progress=progress, wait=wait)
 
     def reopen(self) -> KnowledgeBase:
         """The index folder opened again (after a rebuild), keeping the query encoder already loaded."""
-        return KnowledgeBase(load_index(self.data.folder), self._encoder)
+        return KnowledgeBase(load_index(self.index_dir), self._encoder, self.index_dir)
 
     # ---------------------------------------------------------- evaluation
 

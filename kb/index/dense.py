@@ -92,7 +92,7 @@ class DenseBackend(Backend):
             raise IndexDamaged(f"{path}: the file is missing; rebuild with `kb build`")
         try:
             index = faiss.read_index(str(path))
-        except RuntimeError as e:  # FAISS reports every read failure as a RuntimeError quoting C++ sources
+        except Exception as e:  # FAISS reports read failures as RuntimeErrors quoting C++ sources (and others)
             raise IndexDamaged(f"{path}: not a readable FAISS index; rebuild with `kb build`") from e
         if index.ntotal != len(vectors) or (len(vectors) and index.d != vectors.shape[1]):
             raise IndexDamaged(
@@ -107,7 +107,7 @@ def load_vectors(folder: Path) -> np.ndarray:
     path = Path(folder) / VECTORS_FILE
     try:
         vectors = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, EOFError) as e:  # EOFError: an empty file
         raise IndexDamaged(f"{path}: cannot be read ({e}); rebuild with `kb build`") from e
     if vectors.ndim != 2 or vectors.dtype != np.float32:
         raise IndexDamaged(

@@ -5,8 +5,11 @@ index.  It is read back into frozen dataclasses that check every field: a
 malformed or foreign manifest is one :class:`~kb.errors.IndexMismatch` naming
 the file and the field, never a ``KeyError`` from deep inside a search.
 
-Format 2 (this one) adds ``files`` and ``parts`` (each backend with the files it
-owns and its settings), in place of format 1's ``faiss`` and ``bm25`` entries.
+Format 2 added ``files`` and ``parts`` (each backend with the files it owns and
+its settings), in place of format 1's ``faiss`` and ``bm25`` entries.  Format 3
+(this one) adds ``checksums``: the size and SHA-256 of every file of the index, so
+that damage is found by name (see kb.index.integrity).  Format 2 is still read,
+without checksums.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from kb import __version__
 from kb.embed.base import ModelSpec
 from kb.errors import IndexMismatch, IndexMissing
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+#: Formats this kb reads: format 2 only lacks the checksums.
+READABLE_FORMATS = (2, 3)
 MANIFEST_FILE = "manifest.json"
 
 #: JSON scalars a part may record as a setting.
@@ -150,6 +155,27 @@ class PartRecord:
 
 
 @dataclass(frozen=True)
+class FileRecord:
+    """One file of the index as the build wrote it: its path inside the index folder, size and SHA-256."""
+
+    path: str
+    size: int
+    sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_json(cls, data: Any, source: str = MANIFEST_FILE, at: str = "checksums[].") -> FileRecord:
+        r = _Reader(data, source, at)
+        record = cls(r.string("path"), r.whole("size"), r.string("sha256"))
+        parts = Path(record.path).parts
+        if not parts or Path(record.path).is_absolute() or ".." in parts:
+            raise _Reader._error(source, at + "path", "a path inside the index folder", record.path)
+        return record
+
+
+@dataclass(frozen=True)
 class Counts:
     """How many nodes, searchable leaves and embedded windows the index holds."""
 
@@ -178,6 +204,8 @@ class Manifest:
     counts: Counts
     skipped: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: Size and SHA-256 of every file of the index (empty for a format 2 index).
+    checksums: tuple[FileRecord, ...] = ()
     built_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     kb_version: str = __version__
     format: int = FORMAT_VERSION
@@ -215,6 +243,7 @@ class Manifest:
             "counts": self.counts.to_json(),
             "skipped": list(self.skipped),
             "warnings": list(self.warnings),
+            "checksums": [c.to_json() for c in self.checksums],
         }
 
     @classmethod
@@ -222,7 +251,7 @@ class Manifest:
         """Check and read a parsed manifest; ``source`` (the file) is named in every error."""
         r = _Reader(data, source)
         found = data.get("format")
-        if found != FORMAT_VERSION:
+        if found not in READABLE_FORMATS or isinstance(found, bool):
             raise IndexMismatch(
                 f"{source}: index format {found!r}, this kb reads format {FORMAT_VERSION}; rebuild with `kb build`"
             )
@@ -242,9 +271,11 @@ class Manifest:
             counts=Counts.from_json(r.obj("counts"), source),
             skipped=r.strings("skipped", ()),
             warnings=r.strings("warnings", ()),
+            checksums=tuple(FileRecord.from_json(c, source, f"checksums[{i}].")
+                            for i, c in enumerate(r.objs("checksums") if found >= 3 else ())),
             built_at=r.string("built_at"),
             kb_version=r.string("kb_version"),
-            format=FORMAT_VERSION,
+            format=found,
         )
 
     @classmethod
@@ -252,16 +283,21 @@ class Manifest:
         """The manifest of the index in ``folder``: IndexMissing if there is none, IndexMismatch if unreadable."""
         path = Path(folder) / MANIFEST_FILE
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except FileNotFoundError:
             raise IndexMissing(f"no index in {folder}/ yet: run `kb build` first") from None
         except OSError as e:
             raise IndexMismatch(f"{path}: cannot be read ({e.strerror or e}); rebuild with `kb build`") from e
         try:
-            data = json.loads(text)
-        except ValueError as e:
+            data = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError) as e:  # UnicodeDecodeError is a ValueError
             raise IndexMismatch(f"{path}: the manifest is not valid JSON ({e}); rebuild with `kb build`") from e
         return cls.from_json(data, str(path))
+
+    @property
+    def checked(self) -> dict[str, FileRecord]:
+        """The recorded files by path."""
+        return {c.path: c for c in self.checksums}
 
     def write(self, folder: Path | str) -> None:
         (Path(folder) / MANIFEST_FILE).write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=2),

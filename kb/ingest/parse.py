@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from kb.document import Document
+from kb.ingest import guard
 from kb.ingest.clean import to_blocks
-from kb.ingest.loaders import IngestError, RawDocument, discover, load
+from kb.ingest.loaders import IngestError, RawDocument, load
 from kb.ingest.segment import segment, with_pages
 from kb.ingest.tables import rebuild_flat_tables
 from kb.text.chars import HAN
@@ -30,10 +31,14 @@ def parse_raw(raw: RawDocument) -> Document:
     """Structure one loaded file."""
     toc: dict[str, int] = {}
     warnings = list(raw.warnings)
-    blocks = rebuild_flat_tables(to_blocks(raw, toc, warnings))
+    blocks, cut = guard.split_long(rebuild_flat_tables(to_blocks(raw, toc, warnings)))
     nodes, scheme = segment(blocks, raw.name)
     if raw.fmt != "pdf":
         nodes = with_pages(nodes, toc)
+    nodes, split = guard.split_long_nodes(nodes)
+    if cut + split:
+        warnings.append(f"{raw.path}: {cut + split} passage(s) over {guard.MAX_PARAGRAPH_CHARS:,} characters were split "
+                        "into shorter ones for indexing")
     if scheme == "flat" and len(nodes) > 3:
         warnings.append(f"{raw.path}: no heading structure recognised; indexed as {len(nodes)} flat paragraphs")
     if not any(n.text for n in nodes):
@@ -54,18 +59,29 @@ def parse_paths(paths: Iterable[Path | str]) -> tuple[list[Document], list[Inges
 
     A missing path, an unreadable or unsupported file is one error in the list; it
     never stops the other paths and files.  A file named twice is parsed once.
+    What is read at all is kb.ingest.guard's rule: regular files only, links only
+    within the corpus folder, none over the size limit (KB_MAX_FILE_MB).
     """
     docs: list[Document] = []
     errors: list[IngestError] = []
     seen: set[Path] = set()
+    limit = guard.max_file_bytes()
     for p in paths:
+        root = Path(p).resolve() if Path(p).is_dir() else None
         try:
-            files = list(discover([p]))
+            files = list(guard.entries(p))
         except IngestError as e:
             log.info("%s", e)
             errors.append(e)
             continue
         for f in files:
+            try:
+                if not guard.admit(f, root, limit):
+                    continue
+            except IngestError as e:
+                log.info("%s", e)
+                errors.append(e)
+                continue
             key = f.resolve()
             if key in seen:
                 continue

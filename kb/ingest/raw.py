@@ -69,10 +69,10 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise IngestError(path, f"cannot read the file ({e.strerror or e})") from e
+    """A corpus file's bytes: regular files only, never over the size limit (kb.ingest.guard)."""
+    from kb.ingest import guard
+
+    return guard.read_bytes(path)
 
 
 def body_size(lines: list[Line]) -> float:

@@ -2,6 +2,11 @@
 
 * **csv** — UTF-8 *with* a byte-order mark: without it Excel and WPS guess the
   local code page and show Chinese as mojibake.
+
+In csv and xlsx every text cell goes through :func:`spreadsheet_text`: a cell that
+begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be read as a
+formula by Excel, WPS or LibreOffice (plan text is not trusted), so it gets a
+leading ``'`` (the OWASP rule), and xlsx cells are always typed as strings.
 * **xlsx** — Chinese headers in bold, header row frozen, column widths from the
   content (a CJK character is two columns wide), long text wrapped.
 * **md** — a pipe table; ``|`` in cells is escaped and line breaks become ``<br>``.
@@ -27,6 +32,7 @@ __all__ = [
     "QUIZ_HEADERS_ZH",
     "TYPE_NAMES_ZH",
     "display_width",
+    "spreadsheet_text",
     "quiz_rows",
     "render_csv",
     "render_markdown",
@@ -82,6 +88,16 @@ def _cell(value) -> str:
     return str(value)
 
 
+#: What makes a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value) -> str:
+    """A cell's text as a spreadsheet must show it: never a formula, whatever the plan says."""
+    text = _cell(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 # ---------------------------------------------------------------------------
 # Generic tables
 # ---------------------------------------------------------------------------
@@ -91,9 +107,10 @@ def render_csv(rows: Sequence[Mapping], headers: Mapping[str, str]) -> str:
     """CSV text (no BOM) with the Chinese header row; for stdout."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(list(headers.values()))
+    writer.writerow([spreadsheet_text(h) for h in headers.values()])
     for row in rows:
-        writer.writerow([_cell(row.get(k)) for k in headers])
+        # A bare CR would end the record (the writer quotes only what its "\n" terminator holds).
+        writer.writerow([spreadsheet_text(row.get(k)).replace("\r\n", "\n").replace("\r", "\n") for k in headers])
     return buf.getvalue()
 
 
@@ -127,12 +144,16 @@ def _write_xlsx(rows: Sequence[Mapping], headers: Mapping[str, str], path: Path,
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31] or "Sheet1"
-    ws.append(list(headers.values()))
+    ws.append([_xlsx_value(h) for h in headers.values()])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     for row in rows:
         ws.append([_xlsx_value(row.get(k)) for k in headers])
+    for line in ws.iter_rows():
+        for cell in line:
+            if cell.data_type != "n":
+                cell.data_type = "s"  # openpyxl types any text that starts with "=" as a formula
     wrap = Alignment(wrap_text=True, vertical="top")
     for col, key in enumerate(headers, start=1):
         cells = [_cell(r.get(key)) for r in rows]
@@ -149,10 +170,10 @@ def _write_xlsx(rows: Sequence[Mapping], headers: Mapping[str, str], path: Path,
 
 
 def _xlsx_value(value):
-    """Numbers stay numbers (so Excel can sort them); everything else is text."""
+    """Numbers stay numbers (so Excel can sort them); everything else is text, never a formula."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
-    return _cell(value)
+    return spreadsheet_text(value)
 
 
 def _write_docx_table(rows: Sequence[Mapping], headers: Mapping[str, str], path: Path, title: str) -> None:

@@ -44,7 +44,12 @@ def test_index_is_plain_files_with_a_manifest(corpus: Path, tmp_path: Path):
     assert parts["dense"]["files"] == ["dense.faiss", "vectors.npy"] and parts["lexical"]["files"] == ["bm25"]
     assert parts["lexical"]["settings"]["b"] == 0.3
     listed = set(manifest["files"]) | {f for p in manifest["parts"] for f in p["files"]}
-    assert listed | {"manifest.json"} == names - {".gitkeep", "README.md"}  # every file is listed, none made up
+    assert listed | {"manifest.json"} == names - {".gitkeep", "README.md", ".readers"}  # every file is listed
+    files = {p.relative_to(index).as_posix() for p in index.rglob("*") if p.is_file()}
+    checked = {c["path"]: c for c in manifest["checksums"]}
+    assert set(checked) == files - {"manifest.json", ".readers"}, "every file has its checksum"
+    assert checked["vectors.npy"]["size"] == (index / "vectors.npy").stat().st_size
+    assert len(checked["bm25/vocab.index.json"]["sha256"]) == 64
     [doc] = manifest["documents"]
     assert doc["name"] == "mini_plan" and len(doc["sha256"]) == 64
     assert manifest["counts"]["leaves"] == report.leaves > 5
@@ -107,7 +112,7 @@ def test_rebuild_reuses_vectors_of_an_older_format(corpus: Path, tmp_path: Path)
     index = tmp_path / "index"
     first = build(corpus, index)
     manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
-    manifest["format"] = FORMAT_VERSION - 1
+    manifest["format"] = 1
     (index / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(IndexMismatch, match="rebuild"):
         KnowledgeBase.open(index, encoder=HashEncoder())
@@ -146,7 +151,7 @@ def test_failed_build_keeps_previous_index(corpus: Path, tmp_path: Path):
     with pytest.raises(RuntimeError):
         build(corpus, index, Broken())
     assert (index / "manifest.json").read_text(encoding="utf-8") == before
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".index.")]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".index.") and p.name != ".index.lock"]
     KnowledgeBase.open(index, encoder=HashEncoder()).search("污水")
 
 
@@ -189,10 +194,14 @@ def test_files_that_disagree_are_damage(corpus: Path, tmp_path: Path):
     with open(index / "chunks.jsonl", encoding="utf-8") as f:
         lines = f.readlines()
     (index / "chunks.jsonl").write_text("".join(lines[:-1]), encoding="utf-8")
-    with pytest.raises(IndexDamaged, match="disagree"):
+    with pytest.raises(IndexDamaged, match=r"index/chunks.jsonl: damaged: [\d,]+ bytes, the build wrote"):
         KnowledgeBase.open(index)
-    (index / "chunks.jsonl").write_text("not json\n", encoding="utf-8")
-    with pytest.raises(IndexDamaged, match="damaged"):
+    (index / "chunks.jsonl").write_text("".join(lines), encoding="utf-8")
+    (index / "nodes.jsonl").write_text("", encoding="utf-8")
+    (index / "manifest.json").write_text(  # a manifest that no longer records sizes (format 2)
+        json.dumps({**json.loads((index / "manifest.json").read_text(encoding="utf-8")), "format": 2}),
+        encoding="utf-8")
+    with pytest.raises(IndexDamaged, match="disagree"):
         KnowledgeBase.open(index)
 
 
@@ -223,3 +232,13 @@ def test_a_question_that_names_a_document_prefers_its_passages(tmp_path: Path):
     for place, doc, value in (("青山县", "a", "90%"), ("绿水市", "b", "85%")):
         top = kb.search(f"{place}公园绿地服务半径覆盖率要达到多少？", k=2)[0]
         assert top.node.doc == doc and value in top.node.text
+
+
+def test_what_reading_a_document_found_reaches_the_build_report(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    memo = ["会议纪要。", "会议听取了工作汇报，研究了下一步安排。", "会议要求各单位抓好落实。",
+            "会议强调要加强督促检查，确保各项工作按期完成。", "特此纪要。"]
+    (corpus / "memo.txt").write_text("\n\n".join(memo), encoding="utf-8")
+    report = build(corpus, tmp_path / "index")
+    assert any("memo.txt" in w and "no heading structure" in w for w in report.warnings)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import html
+import os
 import re
 import runpy
 import subprocess
@@ -553,12 +554,19 @@ def test_open_or_build_builds_a_missing_index_once(tmp_path):
 
 @pytest.fixture()
 def fake_serving(plan_kb, monkeypatch):
-    """Serve without a model or a server: record what would be launched."""
+    """Serve without a model or a server: record what would be launched, and with which safeguards."""
     launched = {}
-    monkeypatch.setattr(app, "open_or_build", lambda index, corpus, model=None, echo=print: plan_kb)
+    opened = {}
+    monkeypatch.setattr(app, "open_or_build", lambda index, corpus, model=None, echo=print, **kw:
+                        opened.update(kw) or plan_kb)
     monkeypatch.setattr(app, "quiet_model_loading", lambda: None)
-    monkeypatch.setattr(app, "create_app", lambda kb, *args, **kwargs: "demo")
-    monkeypatch.setattr(app, "launch", lambda demo, host, port, **kw: launched.update(demo=demo, host=host, port=port))
+    monkeypatch.setattr(app, "create_app", lambda kb, *args, **kwargs: launched.update(app=kwargs) or "demo")
+    monkeypatch.setattr(app, "launch", lambda demo, host, port, **kw: launched.update(
+        demo=demo, host=host, port=port, kw=kw, temp=os.environ.get("GRADIO_TEMP_DIR")))
+    monkeypatch.setattr(app, "wait_until_stopped", lambda demo: None)
+    monkeypatch.setattr(app, "expire_sessions", lambda demo, hours: launched.update(session_hours=hours))
+    monkeypatch.delenv("KB_USERS", raising=False)
+    launched["opened"] = opened
     return launched
 
 
@@ -568,14 +576,61 @@ def test_app_py_serves_on_loopback_by_default(fake_serving, monkeypatch):
     with pytest.raises(SystemExit) as done:
         runpy.run_path(str(ROOT / "app.py"), run_name="__main__")
     assert done.value.code == 0
-    assert fake_serving == {"demo": "demo", "host": "127.0.0.1", "port": 7860}
+    assert {k: fake_serving[k] for k in ("demo", "host", "port")} == {"demo": "demo", "host": "127.0.0.1", "port": 7860}
+    kw = fake_serving["kw"]
+    assert kw["auth"] is None and kw["max_file_size"] == 50 * 1024 * 1024
+    assert fake_serving["opened"] == {"verify": True}, "the app checks every index file's checksum at start"
+    [private] = kw["allowed_paths"]
+    assert fake_serving["temp"].startswith(private), "Gradio's uploads go to the server's own folder"
+    assert not Path(private).exists(), "and the folder is gone once the server stops"
+    assert os.environ.get("GRADIO_TEMP_DIR") != fake_serving["temp"]
+
+
+def test_kb_serve_refuses_0_0_0_0_without_logins(fake_serving, run_kb):
+    result = run_kb("serve", "--index", "nowhere", "--port", "7999", "--host", "0.0.0.0")
+    assert result.exit_code == 1 and "demo" not in fake_serving
+    assert result.output.startswith("kb: refusing to serve on 0.0.0.0 without logins")
+    assert result.output.count("\n") == 1 and "--insecure-no-login" in result.output
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::", "kb.example.org"])
+def test_only_loopback_goes_without_logins(host):
+    from kb.errors import KBError
+    from kb.interfaces.web.security import exposure, is_loopback
+
+    assert all(is_loopback(h) for h in ("127.0.0.1", "127.1.2.3", "::1", "localhost", "[::1]"))
+    assert not is_loopback(host)
+    with pytest.raises(KBError, match=f"refusing to serve on {re.escape(host)} without logins"):
+        exposure(host, logins=False, insecure_no_login=False)
+    assert exposure(host, logins=True, insecure_no_login=False) is None
+    assert "warning" in exposure(host, logins=False, insecure_no_login=True)
 
 
 def test_kb_serve_takes_the_same_options(fake_serving, run_kb):
-    result = run_kb("serve", "--index", "nowhere", "--port", "7999", "--host", "0.0.0.0")
+    result = run_kb("serve", "--index", "nowhere", "--port", "7999", "--host", "0.0.0.0", "--insecure-no-login")
     assert result.exit_code == 0, result.output
-    assert fake_serving == {"demo": "demo", "host": "0.0.0.0", "port": 7999}
+    assert {k: fake_serving[k] for k in ("demo", "host", "port")} == {"demo": "demo", "host": "0.0.0.0", "port": 7999}
     assert "serving on http://0.0.0.0:7999" in result.output
+    assert "kb: warning: serving on 0.0.0.0 with no login" in result.output
+
+
+def test_kb_serve_with_users_requires_logins(fake_serving, run_kb, tmp_path, monkeypatch):
+    from kb.auth import UserStore
+    from kb.interfaces.web.security import Logins
+
+    monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
+    users = tmp_path / "users.json"
+    missing = run_kb("serve", "--index", "nowhere", "--host", "0.0.0.0", "--users", users)
+    assert missing.exit_code == 1 and "no such users file" in missing.output
+    UserStore(users).add("alice", "correct horse", "reader")
+    result = run_kb("serve", "--index", "nowhere", "--host", "0.0.0.0", "--users", users, "--max-file-mb", "5",
+                    "--session-hours", "2")
+    assert result.exit_code == 0, result.output
+    kw = fake_serving["kw"]
+    assert isinstance(kw["auth"], Logins) and kw["auth"]("alice", "correct horse") and not kw["auth"]("alice", "x")
+    assert kw["max_file_size"] == 5 * 1024 * 1024
+    assert fake_serving["app"]["logins"] is kw["auth"] and fake_serving["session_hours"] == 2
+    assert "logins required (1 user(s)" in result.output and str(tmp_path / "home" / "audit.jsonl") in result.output
 
 
 def test_kb_serve_reports_a_missing_corpus_in_one_line(tmp_path, run_kb, monkeypatch):
@@ -625,3 +680,34 @@ def test_the_app_starts_and_answers_on_the_development_corpus(tmp_path):
     rows, commitments, headers = register_entries(kb)
     assert rows and len(rows) == len(commitments)
     assert indicator_chart_items(kb)
+
+
+def test_downloads_older_than_their_time_are_removed(downloads):
+    now = [0.0]
+    timed = Downloads(max_age=60, clock=lambda: now[0])
+    try:
+        first = timed.file("a.csv", ("a",), lambda p: p.write_text("1"))
+        now[0] = 61
+        timed.file("b.csv", ("b",), lambda p: p.write_text("2"))
+        assert not Path(first).exists() and len(timed) == 1, "one file per request, and not for long"
+        again = timed.file("a.csv", ("a",), lambda p: p.write_text("3"))
+        assert Path(again).read_text() == "3"
+    finally:
+        timed.close()
+
+
+def test_the_app_refuses_to_start_on_a_damaged_index(tmp_path, run_kb):
+    import numpy as np
+
+    from kb.index import generations
+
+    corpus = ROOT / "tests" / "data" / "small_plan.txt"
+    index = tmp_path / "index"
+    app.open_or_build(index, corpus, encoder=HashEncoder(), echo=lambda m: None)
+    vectors = generations.current(index) / "vectors.npy"
+    real = np.load(vectors)
+    np.save(vectors, np.roll(real, 1, axis=0))  # same shape, same size, other vectors
+    app.open_or_build(index, corpus, encoder=HashEncoder(), echo=lambda m: None)  # a plain open checks sizes only
+    result = run_kb("serve", "--index", index, "--corpus", corpus)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.startswith(f"kb: {index}/vectors.npy: damaged: its bytes changed after the build")

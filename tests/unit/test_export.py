@@ -20,6 +20,7 @@ from kb.tools.export import (
     render_conversation_markdown,
     render_markdown,
     render_quiz_markdown,
+    spreadsheet_text,
     write_conversation,
     write_quiz,
     write_quiz_docx,
@@ -61,7 +62,8 @@ def test_csv_has_a_bom_and_round_trips(rows, tmp_path):
     assert back[0] == list(HEADERS_ZH.values())
     assert len(back) == len(rows) + 1
     for got, want in zip(back[1:], rows, strict=True):
-        assert got == ["" if want[k] is None else str(want[k]) for k in HEADERS_ZH]
+        assert got == [spreadsheet_text(want[k]) for k in HEADERS_ZH]
+    assert any(r["comparator"] == "=" for r in rows) and "'=" in {r[2] for r in back}, "even a bare = is neutralised"
 
 
 def test_csv_keeps_commas_quotes_and_newlines(tmp_path):
@@ -86,7 +88,7 @@ def test_xlsx_headers_widths_freeze_and_wrap(rows, tmp_path):
     page_col = list(HEADERS_ZH).index("page") + 1
     assert isinstance(ws.cell(row=2, column=page_col).value, int)  # numbers stay numbers
     first = rows[0]
-    assert ws.cell(row=2, column=2).value == first["metric"]
+    assert ws.cell(row=2, column=2).value == spreadsheet_text(first["metric"])
 
 
 def test_markdown_table_escapes_pipes():
@@ -186,3 +188,74 @@ def test_a_conversation_as_markdown_and_word(tmp_path):
 def test_unknown_format(tmp_path):
     with pytest.raises(ValueError):
         write_table([], {"a": "甲"}, tmp_path / "x.pdf", "pdf")
+
+
+# ------------------------------------------------------ hostile plan text
+
+HOSTILE_PLAN = """第一章 总体要求
+
+第一节 发展目标
+
+=HYPERLINK("http://evil.example/x","点击查看")到2025年，城镇污水处理率达到96%以上。
+
++cmd|' /C calc'!A0到2025年，新建城镇污水管网300公里，由市住房城乡建设局牵头。
+
+-2+3+cmd|' /C calc'!A0到2025年，农村生活污水治理率达到60%，由市生态环境局负责。
+
+@SUM(1+1)*cmd|' /C calc'!A0到2023年底前完成老城区雨污分流改造，新增湿地公园3个。
+"""
+#: Every way a cell can start a formula (OWASP), each in a cell of its own.
+HOSTILE_CELLS = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1",
+                 "=1+1"]
+
+
+def formula_starts(text: str) -> bool:
+    return text.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def assert_no_formula(path):
+    """Every cell of every sheet is a number or text that no spreadsheet reads as a formula."""
+    wb = load_workbook(path)
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert cells
+    for c in cells:
+        assert c.data_type in ("s", "n"), (c.coordinate, c.data_type, c.value)
+        assert not (isinstance(c.value, str) and formula_starts(c.value)), (c.coordinate, c.value)
+    return cells
+
+
+@pytest.fixture(scope="module")
+def hostile_nodes(tmp_path_factory):
+    path = tmp_path_factory.mktemp("hostile") / "hostile.txt"
+    path.write_text(HOSTILE_PLAN, encoding="utf-8")
+    return list(parse_file(path).nodes)
+
+
+def test_hostile_plan_text_never_becomes_a_formula_in_xlsx(hostile_nodes, tmp_path):
+    rows = to_rows(build_register(hostile_nodes))
+    assert any(r["text"].startswith("=HYPERLINK") for r in rows), "the plan text reaches the register"
+    cells = assert_no_formula(write_table(rows, HEADERS_ZH, tmp_path / "t.xlsx", "xlsx"))
+    assert any(str(c.value).startswith("'=HYPERLINK(") for c in cells), "the text is kept, neutralised"
+    items = make_quiz(hostile_nodes, n=5, seed=1)
+    assert items
+    assert_no_formula(write_quiz(items, tmp_path / "q.xlsx", "xlsx"))
+
+
+def test_every_formula_start_is_neutralised_in_xlsx_and_csv_alike(tmp_path):
+    rows = [{"a": v, "b": 5, "c": -3} for v in HOSTILE_CELLS]
+    headers = {"a": "=甲", "b": "乙", "c": "丙"}
+    cells = assert_no_formula(write_table(rows, headers, tmp_path / "t.xlsx", "xlsx"))
+    texts = [c.value for c in cells if c.column == 1]
+    assert texts == ["'=甲", *("'" + v for v in HOSTILE_CELLS)]
+    assert [c.value for c in cells if c.column == 3][1:] == [-3] * len(rows), "numbers stay numbers"
+    path = write_table(rows, headers, tmp_path / "t.csv", "csv")
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        back = list(csv.reader(f))
+    assert [r[0] for r in back] == [t.replace("\r", "\n") for t in texts], "a CR in a cell stays in its cell"
+    assert not [cell for r in back for cell in r if formula_starts(cell)]
+
+
+def test_plain_text_is_left_alone():
+    assert spreadsheet_text("到2025年达到96%") == "到2025年达到96%"
+    assert spreadsheet_text("A=1") == "A=1" and spreadsheet_text(None) == ""
+    assert spreadsheet_text(["-甲", "乙"]) == "'-甲、乙"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import click
 
 from kb.errors import KBError
+from kb.text.display import strip_controls
 
 
 class UserError(click.ClickException):
     """An error the user can fix; shown as one ``kb: …`` line."""
 
     def show(self, file=None) -> None:
-        click.echo(f"kb: {self.format_message()}", err=True)
+        click.echo(strip_controls(f"kb: {self.format_message()}"), err=True)  # file names and input may hold escapes
 
 
 class Group(click.Group):

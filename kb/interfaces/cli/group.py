@@ -8,11 +8,13 @@ from collections.abc import Sequence
 import click
 
 from kb.interfaces.cli.commands.build import build
+from kb.interfaces.cli.commands.doctor import doctor
 from kb.interfaces.cli.commands.evaluate import evaluate
 from kb.interfaces.cli.commands.outline import outline
 from kb.interfaces.cli.commands.search import ask, search
 from kb.interfaces.cli.commands.serve import serve
 from kb.interfaces.cli.commands.tools import locate, quiz, targets
+from kb.interfaces.cli.commands.users import users
 from kb.interfaces.cli.errors import Group
 
 
@@ -21,12 +23,13 @@ from kb.interfaces.cli.errors import Group
 def cli() -> None:
     """kb: a knowledge base of Chinese government plans.
 
-    Parse plans into their real structure (outline), index them (build), find the
-    clauses that answer a question (search, ask), and serve them (serve).
+    Parse plans into their real structure (outline), index them (build), check
+    the index (doctor), find the clauses that answer a question (search, ask),
+    and serve them (serve) to the users you add (users).
     """
 
 
-for command in (outline, build, search, ask, evaluate, targets, locate, quiz, serve):
+for command in (outline, build, doctor, search, ask, evaluate, targets, locate, quiz, serve, users):
     cli.add_command(command)
 
 

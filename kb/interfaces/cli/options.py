@@ -53,6 +53,13 @@ def model_option(f: Callable) -> Callable:
     )(f)
 
 
+def users_option(f: Callable) -> Callable:
+    return click.option(
+        "--users", type=click.Path(path_type=Path, dir_okay=False), default=lambda: config().users,
+        show_default="env KB_USERS", help="The users file (made with `kb users add`).",
+    )(f)
+
+
 def json_option(f: Callable) -> Callable:
     return click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")(f)
 

@@ -5,6 +5,11 @@ it reads on a terminal, and, where it has one, its table or exam paper) and
 hands it to ``render(view, fmt, output)``.  Terminal text gets colour only when
 stdout is a terminal; files are written by :mod:`kb.tools.export` (csv with a
 BOM for Excel, xlsx, md, docx).
+
+Nothing from a document reaches the terminal raw: every text written to stdout or
+stderr (:func:`say` for messages) loses its control characters and escape
+sequences, but for the colours kb adds itself, and JSON escapes every control
+character, C1 ones included.
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ from kb.tools import export
 
 TEXT = "text"
 JSON = "json"
+#: The colour and bold sequences click.style writes: the only escapes kb sends to a terminal.
+_SGR = re.compile(r"(\x1b\[[0-9;]*m)")
+#: What JSON leaves unescaped but a terminal still obeys: DEL and the C1 controls (0x9b is CSI).
+_C1 = re.compile("[\x7f-\x9f]")
 #: Formats written through kb.tools.export.
 FILE_FORMATS = export.FORMATS
 #: Formats that cannot go to a terminal.
@@ -83,7 +92,7 @@ def render(obj: View | object, fmt: str = TEXT, output: Path | None = None) -> N
     """Print ``obj`` (a View, or plain data) as ``fmt`` to the terminal, or write it to ``output``."""
     view = obj if isinstance(obj, View) else View(obj)
     if fmt == JSON:
-        _write(json.dumps(jsonable(view.data), ensure_ascii=False) + "\n", output, raw=True)
+        _write(json_text(view.data) + "\n", output, raw=True)
     elif fmt == TEXT:
         color = output is None and _is_terminal()
         if view.text is not None:
@@ -98,7 +107,23 @@ def render(obj: View | object, fmt: str = TEXT, output: Path | None = None) -> N
     else:
         raise UserError(f"unknown output format {fmt!r}")
     if output is not None and view.noun:
-        click.echo(f"{view.noun} → {output}", err=True)
+        say(f"{view.noun} → {output}")
+
+
+def say(message: str) -> None:
+    """A message on stderr ("kb: skipped …"), with anything a file name or a document put in it made harmless."""
+    click.echo(strip_controls(message), err=True)
+
+
+def json_text(data: object) -> str:
+    """``data`` as one line of JSON with every control character escaped (json leaves DEL and C1 raw)."""
+    text = json.dumps(jsonable(data), ensure_ascii=False)
+    return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def terminal_text(text: str) -> str:
+    """Styled text with every control character and escape sequence removed but kb's own colours."""
+    return "".join(p if _SGR.fullmatch(p) else strip_controls(p) for p in _SGR.split(text))
 
 
 def jsonable(obj: object) -> object:
@@ -145,7 +170,8 @@ def _write(text: str, output: Path | None, color: bool = False, raw: bool = Fals
     JSON, whose escapes already keep controls out and whose data must not change.
     """
     if output is None:
-        click.echo(text if color or raw else strip_controls(text), nl=not text.endswith("\n"), color=color)
+        safe = text if raw else terminal_text(text) if color else strip_controls(text)
+        click.echo(safe, nl=not text.endswith("\n"), color=color)
         return
     _saving(output, lambda: output.write_text(text, encoding="utf-8", newline=""))
 

@@ -13,6 +13,10 @@ Nothing here reaches the network: analytics are off (``analytics_enabled=False``
 on the Blocks, no environment variable needed), ``share`` is off, the theme's
 fonts are local and the server listens on loopback unless told otherwise.
 Gradio is imported when an app is made, not when this module is.
+
+Serving beyond loopback takes logins (kb.interfaces.web.security): a users file,
+rate-limited logins, expiring sessions, an upload size limit, a private temporary
+folder per server, and no file served from anywhere else.
 """
 
 from __future__ import annotations
@@ -24,26 +28,36 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kb.auth import UserStore
 from kb.config import Config
 from kb.document import LEAF_KINDS
-from kb.errors import IndexMissing
+from kb.errors import IndexMissing, KBError
 from kb.interfaces.web import views
 from kb.interfaces.web.downloads import Downloads
 from kb.interfaces.web.examples import Examples, examples_for
 from kb.interfaces.web.shelf import Shelf
 from kb.interfaces.web.source import source_panel
+from kb.interfaces.web.security import (
+    ClientAddress,
+    Logins,
+    PrivateFolder,
+    expire_sessions,
+    exposure,
+    stop_on_sigterm,
+)
 from kb.knowledge import KnowledgeBase
 
 if TYPE_CHECKING:
     import gradio as gr
 
-__all__ = ["CONCURRENCY", "create_app", "launch", "open_or_build", "serve"]
+__all__ = ["CONCURRENCY", "Server", "create_app", "launch", "open_or_build", "serve"]
 
 TITLE = "规划知识库"
 #: Requests served at once; searches are read-only, so sessions need not wait for each other.
 CONCURRENCY = 4
-#: Gradio's own copies of served files older than a day go, checked hourly.
-GRADIO_CACHE = (3600, 86400)
+#: Gradio's own copies of served files (downloads, uploads) older than an hour go, checked every ten minutes.
+GRADIO_CACHE = (600, 3600)
+AUTH_MESSAGE = "请输入管理员为您开设的账号和密码。"
 FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "system-ui", "sans-serif")
 MONO_FONTS = ("Noto Sans Mono CJK SC", "ui-monospace", "monospace")
 
@@ -103,12 +117,13 @@ def browser_secret(shelf: Shelf) -> str:
 
 
 def create_app(kb: KnowledgeBase | Shelf, examples: Examples | None = None, downloads: Downloads | None = None,
-               concurrency: int = CONCURRENCY, encoder=None) -> gr.Blocks:
+               concurrency: int = CONCURRENCY, encoder=None, logins: Logins | None = None) -> gr.Blocks:
     """The Blocks UI over a shelf of knowledge bases, or one loaded KnowledgeBase.
 
     ``examples`` default to the first plan's own (see kb.interfaces.web.examples);
     ``downloads`` to a fresh private folder that lives as long as the app; ``encoder``
     embeds uploads (default: the index's model, loaded when first needed).
+    With ``logins``, the page says who is logged in, with which role, and offers to log out.
     """
     import gradio as gr
 
@@ -127,6 +142,14 @@ def create_app(kb: KnowledgeBase | Shelf, examples: Examples | None = None, down
             header = gr.HTML(header_html(kb0), elem_id="kb-header")
             selector = gr.Dropdown(shelf.names, value=shelf.default, label="知识库", elem_id="kb-select",
                                    visible=len(shelf.names) > 1, scale=0, min_width=200)
+        if logins is not None:
+            who = gr.HTML(elem_id="kb-user")
+
+            def show_user(request) -> str:
+                return views.user_html(request.username, logins.role(request.username))
+
+            show_user.__annotations__ = {"request": gr.Request, "return": str}  # Gradio injects it by its type
+            demo.load(show_user, None, who, api_visibility="private")
         wiring = Wiring(shelf, selector, downloads, secret=browser_secret(shelf))
         with gr.Tabs(elem_id="kb-tabs", overflow_behavior="wrap") as tabs:
             with gr.Tab("问答", id="chat", elem_id="tab-chat"):
@@ -184,12 +207,22 @@ def theme():
     return gr.themes.Soft(primary_hue="teal", font=FONTS, font_mono=MONO_FONTS)
 
 
-def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: bool = True, quiet: bool = False):
-    """Serve the app (Gradio 6 takes the theme and CSS at launch); never shares, never phones home."""
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: bool = True, quiet: bool = False,
+           auth: Callable[[str, str], bool] | None = None, max_file_size: int | None = None,
+           allowed_paths: list[str] | None = None):
+    """Serve the app (Gradio 6 takes the theme and CSS at launch); never shares, never phones home.
+
+    ``auth`` checks logins (Logins); ``max_file_size`` (bytes) caps an upload; ``allowed_paths``
+    are the only folders besides Gradio's own cache that files may be served from.
+    """
+    from starlette.middleware import Middleware
+
     return demo.launch(
         server_name=host, server_port=port, share=False, prevent_thread_lock=not block, quiet=quiet,
         css=stylesheet(), theme=theme(), ssr_mode=False, mcp_server=False, pwa=False, enable_monitoring=False,
-        footer_links=["settings"], i18n=i18n(),
+        footer_links=["settings"], i18n=i18n(), auth=auth, auth_message=AUTH_MESSAGE if auth else None,
+        max_file_size=max_file_size, allowed_paths=allowed_paths, blocked_paths=None,
+        app_kwargs={"middleware": [Middleware(ClientAddress)]},
     )
 
 
@@ -197,10 +230,13 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: bo
 
 
 def open_or_build(index_dir: Path | str, corpus: Path | str, model: str | None = None, encoder=None,
-                  echo: Callable[[str], None] = print) -> KnowledgeBase:
-    """Open the index, building it from the corpus first if there is none (progress in the terminal)."""
+                  echo: Callable[[str], None] = print, verify: bool = False) -> KnowledgeBase:
+    """Open the index, building it from the corpus first if there is none (progress in the terminal).
+
+    ``verify`` checks every file of the index against its SHA-256 (a server does, at start).
+    """
     try:
-        return KnowledgeBase.open(index_dir, model=model, encoder=encoder)
+        return KnowledgeBase.open(index_dir, model=model, encoder=encoder, verify=verify)
     except IndexMissing:
         echo(f"kb: no index in {index_dir}/ yet; building it from {corpus} (this is needed once) …")
     report = KnowledgeBase.build(corpus, index_dir, model=model, encoder=encoder, progress=True)
@@ -226,27 +262,92 @@ def warm_up(kb: KnowledgeBase, question: str) -> None:
     kb.search(question, k=1)
 
 
+class Server:
+    """A running app and what it owns: its private folder, removed by :meth:`close`."""
+
+    def __init__(self, demo, url: str, private: PrivateFolder, logins: Logins | None):
+        self.demo, self.url, self.private, self.logins = demo, url, private, logins
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.demo, "close", None)
+            if close is not None:
+                close(verbose=False)
+        finally:
+            self.private.close()
+
+
+def logins_for(config: Config) -> Logins | None:
+    """The login check for ``config.users``; None when no users file is configured."""
+    if config.users is None:
+        return None
+    store = UserStore(config.users)
+    if not store.exists():
+        raise KBError(f"{config.users}: no such users file; create it with `kb users add NAME --users {config.users}`")
+    if not store.users():
+        raise KBError(f"{config.users}: there are no users in it; add one with `kb users add NAME --users "
+                      f"{config.users}`")
+    return Logins(store, config.audit_log)
+
+
+def wait_until_stopped(demo) -> None:
+    """Block until Ctrl+C or SIGTERM."""
+    stop_on_sigterm()
+    demo.block_thread()
+
+
 def serve(index_dir: Path | str | None = None, corpus: Path | str | None = None, host: str = "127.0.0.1",
-          port: int = 7860, model: str | None = None, echo: Callable[[str], None] = print,
-          index_root: Path | str | None = None) -> None:
+          port: int = 7860, model: str | None = None, echo: Callable[[str], None] = print, *,
+          users: Path | str | None = None, insecure_no_login: bool = False, max_file_mb: float | None = None,
+          session_hours: float | None = None, block: bool = True,
+          index_root: Path | str | None = None) -> Server | None:
     """What `kb serve` and `python app.py` do: open (or first build) the index, load the model, serve.
 
-    Index, corpus and model not given come from kb.config (KB_INDEX, KB_CORPUS, KB_MODEL).
-    With ``index_root``, every index folder under it is served, chosen in the app's selector.
+    Index, corpus, model, users, the size limit and the session length not given come
+    from kb.config (KB_INDEX, KB_CORPUS, KB_MODEL, KB_USERS, KB_MAX_FILE_MB,
+    KB_SESSION_HOURS).  Beyond loopback, users are required (or ``insecure_no_login``).
+    The index is verified by checksum first.  With ``block=False`` the running
+    :class:`Server` is returned; close it when done.  With ``index_root``, every index
+    folder under it is served, chosen in the app's selector.
     """
     config = Config.from_env().with_(index=None if index_dir is None else Path(index_dir),
-                                     corpus=None if corpus is None else Path(corpus), model=model)
-    if index_root is not None:
-        shelf = Shelf.from_root(index_root, model=config.model)
-        kb = shelf.get(None)
-        echo(f"kb: {len(shelf.names)} knowledge base(s) under {index_root}: {'、'.join(shelf.names)}")
-    else:
-        kb = open_or_build(config.index, config.corpus, model=config.model, echo=echo)
-        shelf = kb
-    echo("kb: loading the search model …")
-    quiet_model_loading()
-    examples = examples_for(kb)
-    warm_up(kb, examples.questions[0] if examples.questions else kb.documents[0])
-    echo(f"kb: serving on http://{host}:{port}  (Ctrl+C to stop)")
-    launch(create_app(shelf, examples), host, port, quiet=True)
-
+                                     corpus=None if corpus is None else Path(corpus), model=model,
+                                     users=None if users is None else Path(users), max_file_mb=max_file_mb,
+                                     session_hours=session_hours)
+    logins = logins_for(config)
+    warning = exposure(host, logins is not None, insecure_no_login)
+    if warning:
+        echo(warning)
+    private = PrivateFolder().activate()  # before Gradio is imported, so all of its defaults follow
+    server = None
+    try:
+        if index_root is not None:
+            shelf = Shelf.from_root(index_root, model=config.model)
+            kb = shelf.get(None)
+            echo(f"kb: {len(shelf.names)} knowledge base(s) under {index_root}: {'、'.join(shelf.names)}")
+        else:
+            kb = shelf = open_or_build(config.index, config.corpus, model=config.model, echo=echo, verify=True)
+        echo("kb: loading the search model …")
+        quiet_model_loading()
+        examples = examples_for(kb)
+        warm_up(kb, examples.questions[0] if examples.questions else kb.documents[0])
+        demo = create_app(shelf, examples, downloads=Downloads(parent=private.downloads), logins=logins)
+        launch(demo, host, port, block=False, quiet=True, auth=logins, max_file_size=config.max_file_bytes,
+               allowed_paths=[str(private.path)])
+        if logins is not None:
+            expire_sessions(demo, config.session_hours)
+            echo(f"kb: logins required ({len(logins.store.users())} user(s) in {config.users}); "
+                 f"audit log: {config.audit_log}")
+        server = Server(demo, f"http://{host}:{port}", private, logins)
+        echo(f"kb: serving on http://{host}:{port}  (Ctrl+C to stop)")
+        if not block:
+            return server
+        wait_until_stopped(demo)
+    except BaseException:
+        if server is None:
+            private.close()
+        raise
+    finally:
+        if block and server is not None:
+            server.close()
+    return None

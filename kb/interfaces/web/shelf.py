@@ -35,6 +35,8 @@ __all__ = ["FEEDBACK_FILE", "Shelf"]
 FEEDBACK_FILE = "feedback.jsonl"
 UPLOADS = "uploads"
 DOC_NOTES = "documents.json"
+#: Seconds an upload waits for a build of the same index started elsewhere (`kb build`) before giving up.
+BUILD_WAIT = 30.0
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class Shelf:
     @classmethod
     def single(cls, kb: KnowledgeBase, name: str | None = None, encoder=None) -> Shelf:
         """One knowledge base, already open; ``encoder`` embeds its rebuilds (default: its model, when needed)."""
-        folder = kb.data.folder
+        folder = kb.index_dir
         name = name or folder.name
         return cls({name: folder}, {name: kb}, encoder=encoder)
 
@@ -191,7 +193,7 @@ class Shelf:
         try:
             kb = self.get(name)
             start = time.time()
-            report = kb.rebuild(add, remove, encoder=self._encoder_for(kb))
+            report = kb.rebuild(add, remove, encoder=self._encoder_for(kb), wait=BUILD_WAIT)
             fresh = kb.reopen()
             self._open[name] = fresh
             notes = {k: v for k, v in self.notes(name).items() if k not in set(remove)}

@@ -49,7 +49,7 @@ def pdf_file(kb: KnowledgeBase, doc: str) -> Path | None:
     if record is None or not record.path.lower().endswith(".pdf"):
         return None
     path = Path(record.path)
-    for candidate in (path, kb.data.folder.parent / path):
+    for candidate in (path, kb.index_dir.parent / path):
         if candidate.is_file():
             return candidate
     return None

@@ -317,6 +317,18 @@ def header_html(documents: Sequence[str], chapters: int, clauses: int, commitmen
             f"<span>{commitments} 项量化承诺</span></p></div>")
 
 
+def user_html(name: str | None, role: str | None) -> str:
+    """Who is logged in, with which role, and the way out."""
+    if not name:
+        return ""
+    shown = ROLE_NAMES.get(role or "", role or "")
+    return (f'<div class="kb-user">已登录：{escape(name)}（{escape(shown)}）'
+            ' · <a href="logout">退出登录</a></div>')
+
+
+ROLE_NAMES = {"reader": "查阅", "editor": "编辑", "admin": "管理员"}
+
+
 # ----------------------------------------------------------------- outline
 
 

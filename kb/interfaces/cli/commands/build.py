@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from kb.interfaces.cli.options import config, corpus_option, index_option, json_option, model_option
-from kb.interfaces.cli.render import JSON, TEXT, View, render
+from kb.interfaces.cli.render import JSON, TEXT, View, render, say
 from kb.knowledge import KnowledgeBase
 
 
@@ -24,9 +24,9 @@ def build(corpus: tuple[Path, ...], index_dir: Path, model: str | None, as_json:
     """
     report = KnowledgeBase.build(list(corpus) or [config().corpus], index_dir, model=model, progress=not as_json)
     for s in report.skipped:
-        click.echo(f"kb: skipped {s}", err=True)
+        say(f"kb: skipped {s}")
     for w in report.warnings:
-        click.echo(f"kb: warning: {w}", err=True)
+        say(f"kb: warning: {w}")
     data = {
         "index": str(report.folder), "documents": list(report.documents), "skipped": list(report.skipped),
         "warnings": list(report.warnings), "leaves": report.leaves, "chunks": report.chunks,

@@ -10,7 +10,7 @@ import click
 from kb.document import KINDS, Document, Node
 from kb.interfaces.cli.errors import UserError
 from kb.interfaces.cli.options import config, corpus_option, json_option, unused_index_option
-from kb.interfaces.cli.render import JSON, TEXT, View, render
+from kb.interfaces.cli.render import JSON, TEXT, View, render, say
 from kb.knowledge import KnowledgeBase
 from kb.text.display import strip_controls
 
@@ -39,7 +39,7 @@ def outline(paths: tuple[Path, ...], corpus: Path | None, depth: str, as_json: b
     corpus = corpus or config().corpus
     docs, errors = KnowledgeBase.outline(list(paths) or [corpus])
     for e in errors:
-        click.echo(f"kb: skipped {e}", err=True)
+        say(f"kb: skipped {e}")
     if not docs:
         raise UserError("nothing to outline: no readable documents" + (f" in {corpus}" if not paths else ""))
     data = [{k: getattr(n, k) for k in JSON_KEYS} for d in docs for n in d.nodes]

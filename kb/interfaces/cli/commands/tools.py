@@ -24,7 +24,7 @@ from kb.interfaces.cli.options import (
     output_option,
     resolve_filters,
 )
-from kb.interfaces.cli.render import JSON, TEXT, Paper, Table, View, choose_format, render, text_table
+from kb.interfaces.cli.render import JSON, TEXT, Paper, Table, View, choose_format, render, say, text_table
 from kb.knowledge import KnowledgeBase
 from kb.text.display import ansi_marks, quantity, strip_controls
 
@@ -159,6 +159,6 @@ def quiz(n: int, chapter: int | None, doc: str | None, types_: str, seed: int, f
         where = f"chapter {chapter}" if chapter is not None else "the index"
         raise UserError(f"no questions could be made from {where} with types {','.join(types)}")
     if len(items) < n:
-        click.echo(f"kb: only {len(items)} questions could be made (asked for {n})", err=True)
+        say(f"kb: only {len(items)} questions could be made (asked for {n})")
     paper = Paper(items, _quiz_title(doc, kb.documents, chapter))
     render(View(items, paper=paper, noun=f"{len(items)} questions"), fmt, output)

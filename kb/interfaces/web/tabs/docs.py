@@ -245,4 +245,4 @@ def build(wiring: Wiring) -> list:
 
 def _name_of(wiring: Wiring, kb: KnowledgeBase) -> str:
     """The shelf name of an open knowledge base (its folder's entry)."""
-    return next((n for n in wiring.shelf.names if wiring.shelf.folder(n) == kb.data.folder), wiring.shelf.default)
+    return next((n for n in wiring.shelf.names if wiring.shelf.folder(n) == kb.index_dir), wiring.shelf.default)
