@@ -28,7 +28,7 @@ class KnowledgeBase:
     def __init__(self, data: IndexData, encoder: Encoder | None = None, index_dir: Path | str | None = None):
         self.data = data
         #: The folder the index was opened as (``data.folder`` is the generation it pointed at then).
-        self.index_dir = Path(index_dir) if index_dir is not None else data.folder
+        self.index_dir = Path(index_dir) if index_dir is not None else getattr(data, "folder", None)
         self._encoder = encoder
         self._lock = threading.RLock()
         self._searcher: Searcher | None = None
@@ -86,6 +86,17 @@ class KnowledgeBase:
 
         docs, errors = parse_paths(paths)
         return docs, list(errors)
+
+    @staticmethod
+    def indexes_under(root: Path | str) -> list[Path]:
+        """The index folders directly under ``root``, as a user names them: each folder or link with a
+        manifest, not the generations a link points at (``index.<stamp>``) nor hidden build folders."""
+        from kb.index import generations
+
+        root = Path(root)
+        found = [p for p in sorted(root.iterdir()) if not p.name.startswith(".") and (p / "manifest.json").is_file()]
+        gens = {g for p in found for g in generations.generations(p)}
+        return [p for p in found if p not in gens]
 
     @staticmethod
     def manifest(index_dir: Path | str = "index") -> Manifest:

@@ -35,8 +35,6 @@ from kb.errors import IndexMissing, KBError
 from kb.interfaces.web import views
 from kb.interfaces.web.downloads import Downloads
 from kb.interfaces.web.examples import Examples, examples_for
-from kb.interfaces.web.shelf import Shelf
-from kb.interfaces.web.source import source_panel
 from kb.interfaces.web.security import (
     ClientAddress,
     Logins,
@@ -45,6 +43,8 @@ from kb.interfaces.web.security import (
     exposure,
     stop_on_sigterm,
 )
+from kb.interfaces.web.shelf import Shelf
+from kb.interfaces.web.source import source_panel
 from kb.knowledge import KnowledgeBase
 
 if TYPE_CHECKING:

@@ -27,7 +27,6 @@ from pathlib import Path
 
 from kb.document import Document
 from kb.errors import IndexMissing, KBError
-from kb.index.manifest import MANIFEST_FILE
 from kb.knowledge import KnowledgeBase
 
 __all__ = ["FEEDBACK_FILE", "Shelf"]
@@ -86,7 +85,7 @@ class Shelf:
         root = Path(root)
         if not root.is_dir():
             raise IndexMissing(f"{root}: no such folder of knowledge bases")
-        folders = {p.name: p for p in sorted(root.iterdir()) if (p / MANIFEST_FILE).is_file()}
+        folders = {p.name: p for p in KnowledgeBase.indexes_under(root)}
         if not folders:
             raise IndexMissing(f"{root}: no index folder in it (build one with `kb build --index {root}/NAME`)")
         return cls(folders, model=model, encoder=encoder)
