@@ -105,13 +105,29 @@ def test_bad_uploads_are_refused_in_one_line(wiring, tmp_path):
     assert "请先上传" in docs.add_upload(wiring, "plans", None)
 
 
-def test_only_editors_change_documents(wiring, tmp_path, monkeypatch):
-    monkeypatch.setattr(docs, "can_edit", lambda request=None: False)
-    _, pending, _ = docs.preview_upload(wiring, "plans", upload(tmp_path))
+def test_only_editors_change_documents_and_each_change_is_audited(wiring, tmp_path):
+    from types import SimpleNamespace
+
+    from kb.auth import UserStore, read_audit
+    from kb.interfaces.web.security import Logins
+
+    store = UserStore(tmp_path / "users.json")
+    store.add("reader1", "secret-1234", "reader")
+    store.add("editor1", "secret-1234", "editor")
+    wiring.logins = Logins(store, tmp_path / "audit.jsonl")
+    reader, editor = SimpleNamespace(username="reader1"), SimpleNamespace(username="editor1")
+    _, pending, _ = docs.preview_upload(wiring, "plans", upload(tmp_path), reader)
     assert pending is None
-    assert docs.NOT_ALLOWED in docs.remove_document(wiring, "plans", "mini_plan", True)
-    assert docs.NOT_ALLOWED in docs.reindex_document(wiring, "plans", "mini_plan")
+    assert docs.NOT_ALLOWED in docs.add_upload(wiring, "plans", {"doc": None}, reader)
+    assert docs.NOT_ALLOWED in docs.remove_document(wiring, "plans", "mini_plan", True, reader)
+    assert docs.NOT_ALLOWED in docs.reindex_document(wiring, "plans", "mini_plan", reader)
+    assert docs.NOT_ALLOWED in docs.remove_document(wiring, "plans", "mini_plan", True, None)  # no login at all
     assert wiring.kb("plans").documents == ["small_plan", "mini_plan"]
+    _, pending, _ = docs.preview_upload(wiring, "plans", upload(tmp_path), editor)
+    assert "已加入" in docs.add_upload(wiring, "plans", pending, editor)
+    assert "已从索引中删除" in docs.remove_document(wiring, "plans", "mini_plan", True, editor)
+    log = [(r["user"], r["action"], r["document"]) for r in read_audit(tmp_path / "audit.jsonl")]
+    assert log == [("editor1", "upload", "hanzi_opinion"), ("editor1", "remove", "mini_plan")]
 
 
 def test_one_build_at_a_time_per_knowledge_base(wiring, tmp_path, monkeypatch):

@@ -150,7 +150,7 @@ def create_app(kb: KnowledgeBase | Shelf, examples: Examples | None = None, down
 
             show_user.__annotations__ = {"request": gr.Request, "return": str}  # Gradio injects it by its type
             demo.load(show_user, None, who, api_visibility="private")
-        wiring = Wiring(shelf, selector, downloads, secret=browser_secret(shelf))
+        wiring = Wiring(shelf, selector, downloads, secret=browser_secret(shelf), logins=logins)
         with gr.Tabs(elem_id="kb-tabs", overflow_behavior="wrap") as tabs:
             with gr.Tab("问答", id="chat", elem_id="tab-chat"):
                 chat.build(wiring, examples.questions)

@@ -75,8 +75,8 @@ class Wiring:
     secret: str = ""
     #: Run once the knowledge base is known: (fn, inputs, outputs), wired to the page's load.
     demo_load: list[tuple[Callable, list, list]] = field(default_factory=list)
-    #: The tabs, so a handler can switch to one (gr.Tabs(selected=...)).
-    tabs: object = None
+    #: Who may do what (kb.interfaces.web.security.Logins); None: no logins, everyone may.
+    logins: object = None
     refreshers: list[tuple[list, Callable[[KnowledgeBase], list]]] = field(default_factory=list)
 
     def kb(self, name: str | None) -> KnowledgeBase:

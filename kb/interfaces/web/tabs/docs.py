@@ -4,8 +4,9 @@ An upload is parsed first and its preview shown (counts, warnings, outline);
 only 加入索引 indexes it.  The index is rebuilt in place with the other
 documents' windows reused (Shelf.update), while every other session keeps
 searching the old index until the new one is swapped in.  Who may change
-documents is :func:`kb.interfaces.web.access.can_edit`'s call, checked when the
-page loads (the controls) and again in every handler (the action).
+documents is :func:`kb.interfaces.web.access.can_edit`'s call (the user's role,
+with logins), checked when the page loads (the controls) and again in every
+handler (the action); each change is written to the audit log.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from kb.document import LEAF_KINDS, Document
 from kb.errors import KBError
 from kb.interfaces.web import views
 from kb.interfaces.web.access import can_edit
+from kb.interfaces.web.access import record as audit_change
 from kb.interfaces.web.source import real_pages
 from kb.interfaces.web.tabs.common import Wiring
 from kb.knowledge import KnowledgeBase
@@ -95,7 +97,7 @@ def list_view(wiring: Wiring, name: str | None) -> str:
 
 def preview_upload(wiring: Wiring, name: str | None, file_path: str | None, request=None):
     """An upload parsed, not indexed: (preview HTML, the pending upload or None, add button update)."""
-    if not can_edit(request):
+    if not can_edit(request, wiring.logins, "upload"):
         return views.empty_result(NOT_ALLOWED), None, gr.update(interactive=False)
     if not file_path:
         return "", None, gr.update(interactive=False)
@@ -119,7 +121,7 @@ def preview_upload(wiring: Wiring, name: str | None, file_path: str | None, requ
 
 def add_upload(wiring: Wiring, name: str | None, pending: dict | None, request=None, progress=None) -> str:
     """Index the previewed upload (kept in the uploads folder, so it can be re-indexed later)."""
-    if not can_edit(request):
+    if not can_edit(request, wiring.logins, "upload"):
         return views.empty_result(NOT_ALLOWED)
     if not pending:
         return views.empty_result("请先上传一个文件并查看解析结果。")
@@ -135,13 +137,15 @@ def add_upload(wiring: Wiring, name: str | None, pending: dict | None, request=N
         return views.empty_result(f"没有加入索引：{e}")
     if progress is not None:
         progress(1.0, desc="完成")
+    audit_change(request, wiring.logins, "upload", doc.name, index=wiring.shelf.name(name), file=pending["filename"],
+           embedded=report.embedded)
     return (f'<div class="kb-ok">已加入《{escape(doc.name)}》：{len([n for n in doc.nodes if n.text])} 个段落，'
             f"新嵌入 {report.embedded} 个片段、复用 {report.reused} 个，用时 {report.seconds:.1f} 秒。现在可以提问了。</div>")
 
 
 def remove_document(wiring: Wiring, name: str | None, doc: str | None, confirmed: bool, request=None) -> str:
     """Take one document out of the index (the last one cannot go: an index needs a document)."""
-    if not can_edit(request):
+    if not can_edit(request, wiring.logins, "remove"):
         return views.empty_result(NOT_ALLOWED)
     kb = wiring.kb(name)
     if not doc or doc not in kb.documents:
@@ -154,12 +158,13 @@ def remove_document(wiring: Wiring, name: str | None, doc: str | None, confirmed
         wiring.shelf.update(name, remove=[doc])
     except KBError as e:
         return views.empty_result(f"没有删除：{e}")
+    audit_change(request, wiring.logins, "remove", doc, index=wiring.shelf.name(name))
     return f'<div class="kb-ok">已从索引中删除《{escape(doc)}》。</div>'
 
 
 def reindex_document(wiring: Wiring, name: str | None, doc: str | None, request=None, progress=None) -> str:
     """Parse one document again from its file and rebuild the index with it."""
-    if not can_edit(request):
+    if not can_edit(request, wiring.logins, "upload"):
         return views.empty_result(NOT_ALLOWED)
     kb = wiring.kb(name)
     record = next((d for d in kb.data.manifest.documents if d.name == doc), None)
@@ -183,6 +188,7 @@ def reindex_document(wiring: Wiring, name: str | None, doc: str | None, request=
         report = wiring.shelf.update(name, add=[fresh], seconds={doc: round(time.time() - start, 2)})
     except KBError as e:
         return views.empty_result(f"没有重新索引：{e}")
+    audit_change(request, wiring.logins, "reindex", doc, index=wiring.shelf.name(name), embedded=report.embedded)
     warn = f"，{len(fresh.warnings)} 条解析提示" if fresh.warnings else ""
     return (f'<div class="kb-ok">已重新索引《{escape(doc)}》：新嵌入 {report.embedded} 个片段{warn}，'
             f"用时 {report.seconds:.1f} 秒。</div>")
@@ -234,7 +240,7 @@ def build(wiring: Wiring) -> list:
     ]
 
     def allowed(request: gr.Request):
-        return gr.update(visible=can_edit(request))
+        return gr.update(visible=can_edit(request, wiring.logins, "upload"))
 
     wiring.demo_load.append((allowed, [], [editing]))
     wiring.on_change([listing, pick], lambda kb: [
