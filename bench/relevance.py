@@ -16,9 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kb.tools.evaluate import load_questions  # noqa: E402
 from kb.knowledge import KnowledgeBase  # noqa: E402
 from kb.query.search import RELEVANCE_MIN  # noqa: E402
+from kb.tools.evaluate import load_questions  # noqa: E402
 
 OUT_OF_SCOPE = [
     "护照怎么办理？", "今天天气怎么样？", "个人所得税怎么交？", "高考分数线是多少？", "怎么申请公租房？",
