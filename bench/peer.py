@@ -51,7 +51,7 @@ def corpus_files(corpus: Path) -> list[Path]:
     """The documents a user would hand the recipe: the folder's text, markdown and PDF files."""
     if corpus.is_file():
         return [corpus]
-    return sorted(p for p in corpus.iterdir() if p.suffix.lower() in SUFFIXES and p.name not in SKIP)
+    return sorted(p for p in corpus.rglob("*") if p.suffix.lower() in SUFFIXES and p.name not in SKIP)
 
 
 def read_text(path: Path) -> str:
@@ -131,6 +131,7 @@ class Run:
     seconds: float
     rss_mib: float
     stdout: str
+    cpu: float = 0.0  # user + system seconds: on a shared machine, steadier than the wall clock
 
 
 def run_child(cmd: Sequence[str]) -> Run:
@@ -143,7 +144,7 @@ def run_child(cmd: Sequence[str]) -> Run:
     wall = time.perf_counter() - start
     if proc.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed (exit {proc.returncode})")
-    return Run(wall, usage.ru_maxrss / 1024, data.decode())
+    return Run(wall, usage.ru_maxrss / 1024, data.decode(), usage.ru_utime + usage.ru_stime)
 
 
 def best(cmd: Sequence[str], n: int) -> Run:
@@ -178,13 +179,13 @@ print(json.dumps({"encode": time.perf_counter() - t}))
 """
 
 
-def encode_floor(texts: list[str]) -> tuple[float, float]:
-    """sentence-transformers alone on ``texts``: whole process seconds, and the encode part."""
+def encode_floor(texts: list[str]) -> tuple[float, float, float]:
+    """sentence-transformers alone on ``texts``: whole process seconds, the encode part, process CPU."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as f:
         json.dump(texts, f, ensure_ascii=False)
     r = run_child([PY, "-c", _ENCODE, f.name])
     os.unlink(f.name)
-    return r.seconds, json.loads(r.stdout.strip().splitlines()[-1])["encode"]
+    return r.seconds, json.loads(r.stdout.strip().splitlines()[-1])["encode"], r.cpu
 
 
 # ------------------------------------------------------------------ the comparison
@@ -236,8 +237,8 @@ def compare(name: str, corpus: Path, sets: list[Path], cold: int, tmp: Path) -> 
 
     leaves = [n.text for n in kb.data.leaves]
     windows = list(dict.fromkeys(c.text for c in kb.data.chunks))
-    win_total, win_encode = encode_floor([c.text for c in kb.data.chunks])
-    clause_total, clause_encode = encode_floor(leaves)
+    win_total, win_encode, _ = encode_floor([c.text for c in kb.data.chunks])
+    clause_total, clause_encode, clause_cpu = encode_floor(leaves)
 
     def ratio(a: float, b: float) -> str:
         return f"{a / b:5.2f}" if b else "  -  "
@@ -246,6 +247,8 @@ def compare(name: str, corpus: Path, sets: list[Path], cold: int, tmp: Path) -> 
     print(f"{'build s':26s} {kb_build.seconds:10.1f} {peer_build_run.seconds:10.1f} "
           f"{ratio(kb_build.seconds, peer_build_run.seconds):>8s}   "
           f"(kb {info['leaves']} passages, {info['chunks']} windows; peer {n_peer} chunks)")
+    print(f"{'build CPU s (user+sys)':26s} {kb_build.cpu:10.1f} {peer_build_run.cpu:10.1f} "
+          f"{ratio(kb_build.cpu, peer_build_run.cpu):>8s}")
     print(f"{'build peak RSS MiB':26s} {kb_build.rss_mib:10.0f} {peer_build_run.rss_mib:10.0f} "
           f"{ratio(kb_build.rss_mib, peer_build_run.rss_mib):>8s}")
     print(f"{'warm search p50 ms':26s} {ks50:10.1f} {ps50:10.1f} {ratio(ks50, ps50):>8s}")
@@ -253,6 +256,8 @@ def compare(name: str, corpus: Path, sets: list[Path], cold: int, tmp: Path) -> 
     print(f"{'warm ask p50/p95 ms':26s} {ka50:5.1f}/{ka95:<5.1f}")
     print(f"{'cold CLI search s':26s} {kb_cold.seconds:10.2f} {peer_cold.seconds:10.2f} "
           f"{ratio(kb_cold.seconds, peer_cold.seconds):>8s}   (kb ask {ask_cold.seconds:.2f} s)")
+    print(f"{'cold CLI search CPU s':26s} {kb_cold.cpu:10.2f} {peer_cold.cpu:10.2f} "
+          f"{ratio(kb_cold.cpu, peer_cold.cpu):>8s}   (floor {floor.cpu:.2f} s CPU)")
     print(f"{'cold CLI peak RSS MiB':26s} {kb_cold.rss_mib:10.0f} {peer_cold.rss_mib:10.0f} "
           f"{ratio(kb_cold.rss_mib, peer_cold.rss_mib):>8s}")
     print("floors:")
@@ -264,6 +269,7 @@ def compare(name: str, corpus: Path, sets: list[Path], cold: int, tmp: Path) -> 
     print(f"  sentence-transformers, one vector per clause ({len(leaves)}): encode {clause_encode:.1f} s, "
           f"whole process {clause_total:.1f} s; kb build / that = {kb_build.seconds / clause_total:.2f} "
           "(target <= 1.0)")
+    print(f"  (CPU: kb build {kb_build.cpu:.1f} s vs clause embedding {clause_cpu:.1f} s, cold kb search {kb_cold.cpu:.2f} s, floor {floor.cpu:.2f} s)")
 
 
 def main() -> None:
