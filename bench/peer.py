@@ -134,17 +134,25 @@ class Run:
     cpu: float = 0.0  # user + system seconds: on a shared machine, steadier than the wall clock
 
 
+#: A small Python starts the command and reports its rusage: a child forked straight from this
+#: process would inherit this process's RSS high-water mark (the loaded models) as its own.
+_TRAMPOLINE = """
+import json, os, subprocess, sys
+proc = subprocess.Popen(sys.argv[1:])
+_, status, u = os.wait4(proc.pid, 0)
+print(json.dumps([os.waitstatus_to_exitcode(status), u.ru_maxrss, u.ru_utime + u.ru_stime]), file=sys.stderr)
+"""
+
+
 def run_child(cmd: Sequence[str]) -> Run:
-    """Like :func:`run`, but reaps the child ourselves so its peak RSS is its own."""
+    """Run ``cmd``: wall seconds, and its own peak RSS and CPU seconds."""
     start = time.perf_counter()
-    proc = subprocess.Popen(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    data = proc.stdout.read() if proc.stdout else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc = subprocess.run([PY, "-c", _TRAMPOLINE, *cmd], capture_output=True)
     wall = time.perf_counter() - start
-    if proc.returncode:
-        raise SystemExit(f"{' '.join(cmd)} failed (exit {proc.returncode})")
-    return Run(wall, usage.ru_maxrss / 1024, data.decode(), usage.ru_utime + usage.ru_stime)
+    code, maxrss, cpu = json.loads(proc.stderr.decode().strip().splitlines()[-1])
+    if code:
+        raise SystemExit(f"{' '.join(cmd)} failed (exit {code})")
+    return Run(wall, maxrss / 1024, proc.stdout.decode(), cpu)
 
 
 def best(cmd: Sequence[str], n: int) -> Run:
