@@ -41,7 +41,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check kb tests app.py bench
 
 bench: $(STAMP)
-	$(BIN)/python bench/bench.py
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python bench/peer.py
 	$(BIN)/python bench/ocr.py --cer
 
 clean:

@@ -24,12 +24,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kb.tools.evaluate import load_questions, score  # noqa: E402
-from kb.index.store import leaves_of  # noqa: E402
-from kb.knowledge import KnowledgeBase  # noqa: E402
 from kb.index.lexical import LexicalIndex  # noqa: E402
+from kb.index.store import leaves_of  # noqa: E402
 from kb.ingest.parse import parse_paths  # noqa: E402
+from kb.knowledge import KnowledgeBase  # noqa: E402
 from kb.query.search import clean_query  # noqa: E402
+from kb.tools.evaluate import load_questions, score  # noqa: E402
 
 KB = str(ROOT / ".venv" / "bin" / "kb")
 SETS = ("dev_plain", "dev_colloquial", "dev_owners")

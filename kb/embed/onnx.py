@@ -562,9 +562,11 @@ class OnnxEncoder(Encoder):
         model_file: Path | None = None,
         threads: int | None = None,
         spin: bool = False,
+        show_progress: bool = False,
     ) -> None:
         self.spec = relocate_default(spec if spec is not None else resolve_model())
         self.batch_size = batch_size
+        self.show_progress = show_progress
         self.folder = model_folder(self.spec)
         self.pipeline = read_pipeline(self.folder)
         if model_file is None:
@@ -634,17 +636,26 @@ class OnnxEncoder(Encoder):
         if len(texts) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         prompted = [prompt + str(t) for t in texts]
+        # Each distinct text once (a build's windows repeat across granularities), then copied back.
+        slot: dict[str, int] = {}
+        rows = np.array([slot.setdefault(t, len(slot)) for t in prompted], dtype=np.int64)
+        distinct = list(slot)
         # Longest first, as sentence-transformers does: batches of similar length pad little.
-        order = sorted(range(len(prompted)), key=lambda i: -len(prompted[i]))
-        out = np.empty((len(prompted), self.dim), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
+        order = sorted(range(len(distinct)), key=lambda i: -len(distinct[i]))
+        out = np.empty((len(distinct), self.dim), dtype=np.float32)
+        batches = range(0, len(order), self.batch_size)
+        if self.show_progress and kind == "passage" and len(order) > self.batch_size:
+            from tqdm.auto import tqdm
+
+            batches = tqdm(batches, desc="Batches", unit="batch")
+        for start in batches:
             chunk = order[start : start + self.batch_size]
-            mask, hidden = self._forward([prompted[i] for i in chunk], prompt)
+            mask, hidden = self._forward([distinct[i] for i in chunk], prompt)
             out[chunk] = self._pool(hidden, mask, prompt)
         if self.pipeline.normalize:
             norms = np.linalg.norm(out, axis=1, keepdims=True)
             out /= np.maximum(norms, 1e-12)  # torch.nn.functional.normalize's eps
-        return out
+        return out if len(distinct) == len(prompted) else out[rows]
 
     def _forward(self, texts: list[str], prompt: str) -> tuple[np.ndarray, np.ndarray]:
         encodings = self._tokenizer.encode_batch(texts, add_special_tokens=True)
