@@ -53,6 +53,12 @@ class Encoder(ABC):
     def encode(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         """Embed ``texts`` as queries or passages: float32, L2-normalised, shape (n, dim)."""
 
+    def _none_or_empty(self, texts: Sequence[str]) -> np.ndarray | None:
+        """What every engine checks first: a lone string is a mistake, no texts give no rows."""
+        if isinstance(texts, str):
+            raise TypeError("encode() takes a sequence of texts, not a single string")
+        return np.zeros((0, self.dim), dtype=np.float32) if len(texts) == 0 else None
+
 
 class LazyEncoder(Encoder):
     """An encoder that loads its model only when a vector (or the width) is first needed.

@@ -631,10 +631,8 @@ class OnnxEncoder(Encoder):
     def encode(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         """Embed ``texts`` with the prompt for ``kind``: float32, shape (n, dim), unit rows if Normalize."""
         prompt = self.spec.prompt(kind)
-        if isinstance(texts, str):
-            raise TypeError("encode() takes a sequence of texts, not a single string")
-        if len(texts) == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
+        if (empty := self._none_or_empty(texts)) is not None:
+            return empty
         prompted = [prompt + str(t) for t in texts]
         # Each distinct text once (a build's windows repeat across granularities), then copied back.
         slot: dict[str, int] = {}

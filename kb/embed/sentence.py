@@ -45,10 +45,8 @@ class SentenceTransformerEncoder(Encoder):
     def encode(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         """Embed ``texts`` with the prompt for ``kind``; a progress bar for passages if asked."""
         prompt = self.spec.prompt(kind)
-        if isinstance(texts, str):
-            raise TypeError("encode() takes a sequence of texts, not a single string")
-        if len(texts) == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
+        if (empty := self._none_or_empty(texts)) is not None:
+            return empty
         vectors = self._model.encode(
             list(texts),
             prompt=prompt,  # "" is honoured: it also disables any default prompt of the model
