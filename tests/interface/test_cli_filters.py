@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
-from support.fakes import HashEncoder
+from support.fakes import HashEncoder, open_with_fake_encoder
 from support.paths import DATA, PLAN_NAME, PLAN_TXT
 
 from kb.errors import KBError
@@ -36,9 +36,7 @@ def index(tmp_path_factory) -> Path:
 
 @pytest.fixture(autouse=True)
 def fake_encoder(monkeypatch):
-    real = KnowledgeBase.open.__func__
-    monkeypatch.setattr(KnowledgeBase, "open", classmethod(
-        lambda cls, index_dir="index", model=None, encoder=None: real(cls, index_dir, model, HashEncoder())))
+    open_with_fake_encoder(monkeypatch)
 
 
 def _cited(citation: str) -> str:

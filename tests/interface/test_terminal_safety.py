@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support.fakes import HashEncoder
+from support.fakes import HashEncoder, open_with_fake_encoder
 from support.paths import DATA
 
 from kb.interfaces.cli import cli, render
@@ -42,10 +42,7 @@ def index(tmp_path_factory) -> Path:
 
 @pytest.fixture(autouse=True)
 def fake_encoder(monkeypatch):
-    real = KnowledgeBase.open.__func__
-    monkeypatch.setattr(KnowledgeBase, "open", classmethod(
-        lambda cls, index_dir="index", model=None, encoder=None, verify=False:
-        real(cls, index_dir, model, HashEncoder(), verify)))
+    open_with_fake_encoder(monkeypatch)
 
 
 VERBS = [

@@ -33,3 +33,13 @@ class HashEncoder(Encoder):
             norm = np.linalg.norm(out[i]) or 1.0
             out[i] /= norm
         return out
+
+
+def open_with_fake_encoder(monkeypatch) -> None:
+    """Make every ``KnowledgeBase.open`` (the CLI's too) search with a HashEncoder instead of a model."""
+    from kb.knowledge import KnowledgeBase
+
+    real = KnowledgeBase.open.__func__
+    monkeypatch.setattr(KnowledgeBase, "open", classmethod(
+        lambda cls, index_dir="index", model=None, encoder=None, verify=False:
+        real(cls, index_dir, model, HashEncoder(), verify)))
