@@ -2,8 +2,9 @@
 
 In-scope: the dev questions of each corpus, scored on that corpus's index.  Out-of-scope:
 bench/data/out_of_scope.txt, everyday questions no plan here answers, on every index.
-Prints the share answered on each side and the margin: the weakest in-scope scores and the
-strongest out-of-scope ones around the threshold.
+Prints the share answered on each side, for all questions and for the held-out half that
+bench/fit_relevance.py never fits on, and the margin: the weakest in-scope answers and the
+strongest out-of-scope declines around the threshold, with the features behind each.
 
     .venv/bin/python bench/relevance.py --pair INDEX QUESTIONS.jsonl [--pair INDEX2 Q2.jsonl ...]
 """
@@ -16,17 +17,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from fit_relevance import held_out, out_of_scope  # noqa: E402
 
 from kb.knowledge import KnowledgeBase  # noqa: E402
-from kb.query.search import COVERAGE_WEIGHT, RELEVANCE_MIN  # noqa: E402
+from kb.query.relevance import model  # noqa: E402
 from kb.tools.evaluate import load_questions  # noqa: E402
-
-OUT_OF_SCOPE = ROOT / "bench" / "data" / "out_of_scope.txt"
-
-
-def out_of_scope() -> list[str]:
-    lines = OUT_OF_SCOPE.read_text(encoding="utf-8").splitlines()
-    return [s.strip() for s in lines if s.strip() and not s.startswith("#")]
 
 
 def main() -> None:
@@ -35,7 +32,10 @@ def main() -> None:
                     help="an index and the in-scope question files scored on it")
     ap.add_argument("--edge", type=int, default=8, help="borderline cases to show per side")
     args = ap.parse_args()
-    print(f"gate: z + {COVERAGE_WEIGHT}·coverage >= {RELEVANCE_MIN} and some query word known to the corpus\n")
+    m = model()
+    terms = " ".join(f"{w:+.2f}·{f}" for f, w in m.weights.items())
+    print(f"gate (kb/query/relevance.json): {m.bias:.2f} {terms} >= {m.threshold:.2f}, "
+          f"and some query word known to the corpus\n")
     sides: dict[str, list] = {"in scope": [], "out of scope": []}
     for index, *files in args.pair:
         kb = KnowledgeBase.open(index)
@@ -43,19 +43,28 @@ def main() -> None:
                           ("out of scope", out_of_scope())):
             for q in qs:
                 ev = kb.evidence(q, kb.search(q, k=5))
-                sides[label].append((ev.score, ev.relevant, ev, Path(index).name, q))
+                ok = ev.relevant if label == "in scope" else not ev.relevant
+                sides[label].append((ev.score, ev.relevant, ok, ev, Path(index).name, q))
     for label, rows in sides.items():
-        passed = sum(r[1] for r in rows)
-        print(f"{label:13s} answered {passed:3d} / {len(rows):3d}  ({passed / len(rows):.1%})")
+        verb = "answered" if label == "in scope" else "declined"
+        parts = {"all": rows, "held-out": [r for r in rows if held_out(r[5])],
+                 "calibration": [r for r in rows if not held_out(r[5])]}
+        for index in sorted({r[4] for r in rows}):
+            parts[index] = [r for r in rows if r[4] == index]
+        shown = ", ".join(f"{name} {sum(r[2] for r in part)}/{len(part)} ({sum(r[2] for r in part) / len(part):.1%})"
+                          for name, part in parts.items() if part)
+        print(f"{label:13s} {verb}: {shown}")
         edge = sorted(rows, key=lambda r: r[0])
         edge = edge[: args.edge] if label == "in scope" else edge[-args.edge:]
-        for score, ok, ev, index, q in edge:
-            print(f"    {'answer ' if ok else 'decline'} {score:5.2f} (z {ev.z:4.2f}, coverage {ev.coverage:.2f}) "
-                  f"[{index}] {q}")
+        for score, relevant, _, ev, index, q in edge:
+            f = ev.features()
+            print(f"    {'answer ' if relevant else 'decline'} {score:+6.2f} ("
+                  + " ".join(f"{k} {v:.2f}" for k, v in f.items())
+                  + f") [{index}]{' held-out' if held_out(q) else ''} {q}")
     weakest = min((r[0] for r in sides["in scope"] if r[1]), default=0.0)
     strongest = max((r[0] for r in sides["out of scope"] if not r[1]), default=0.0)
-    print(f"\nmargin: weakest in-scope answer {weakest:.2f}, strongest out-of-scope decline {strongest:.2f}, "
-          f"threshold {RELEVANCE_MIN}")
+    print(f"\nmargin (score less threshold, answer at >= 0): weakest in-scope answer {weakest:+.2f}, "
+          f"strongest out-of-scope decline {strongest:+.2f}")
 
 
 if __name__ == "__main__":

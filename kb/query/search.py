@@ -14,6 +14,7 @@ from kb.errors import QueryError
 from kb.index.store import IndexData
 from kb.query.expand import expand, thesaurus
 from kb.query.fusion import top, weighted
+from kb.query.relevance import Evidence, Gate, content_words
 from kb.text.notation import search_form
 from kb.text.questions import locate_level
 from kb.text.tokenize import STOPWORDS, normalize_query
@@ -33,49 +34,14 @@ DOC_BOOST = 0.2
 
 _QUESTION_TAIL = re.compile(r"[？?！!。.\s]+$")
 
-#: Relevance gate for answers (see Evidence), calibrated by bench/relevance.py on the in-scope
-#: dev questions of both dev corpora (150) and 70 everyday out-of-scope questions
-#: (bench/data/out_of_scope.txt).  Measured, answered in-scope / declined out-of-scope:
-#: 5.75 → Bazhong 56/66, 68/70 and corpus-dev 76/84, 55/70; 5.25 → 60/66, 68/70 and 77/84, 49/70;
-#: 5.0 → 62/66, 66/70 and 79/84, 46/70.  5.25 keeps the one-plan index's declines at 97% and answers
-#: more in-scope questions (corpus-dev covers taxes, pensions and housing, so "everyday" questions
-#: are partly in scope there).  Counting a word only where it stands outside a longer corpus term
-#: (天气 in 重污染天气) measured worse and is not used.
-#: A declined question still gets the nearest clauses, shown as references rather than as an answer.
-RELEVANCE_MIN = 5.25
-COVERAGE_WEIGHT = 4.0
-#: A thesaurus word (kb.query.expand) whose plan term is in the hit counts this much of itself.
-THESAURUS_CREDIT = 0.7
+#: The relevance gate (whether to answer or decline, showing the nearest clauses as references)
+#: lives in kb.query.relevance; Evidence is re-exported here for its users.
+#: Windows sampled for the corpus background of the dense z.
 BACKGROUND_SAMPLE = 4096
 #: Weight of the thesaurus terms (kb.query.expand) in BM25, relative to the question's own tokens.
 EXPANSION_WEIGHT = 0.5
 #: Weight of a second dense query (question + thesaurus terms) against the question's own; 0 = off.
 DENSE_EXPANSION_WEIGHT = 0.0
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """How strongly the corpus answers a query, to tell a real answer from the nearest noise.
-
-    ``z``: how far the best window's cosine stands above the query's cosine to the corpus as a
-    whole (in standard deviations); raw cosines of e5 models crowd together, their z does not.
-    ``coverage``: the idf-weighted share of the query's content words found in one top hit; a word
-    the corpus never uses weighs as much as its rarest word, so 公租房 in 怎么申请公租房 cannot be
-    outvoted by 申请.
-    ``known``: the share of the query's content words that occur anywhere in the corpus.
-    """
-
-    z: float
-    coverage: float
-    known: float
-
-    @property
-    def score(self) -> float:
-        return self.z + COVERAGE_WEIGHT * self.coverage
-
-    @property
-    def relevant(self) -> bool:
-        return self.known > 0 and self.score >= RELEVANCE_MIN
 
 
 @dataclass(frozen=True)
@@ -138,6 +104,7 @@ class Searcher:
         self._background = np.ascontiguousarray(vectors[np.sort(pick)])
         self._vocabulary = data.lexical.vocabulary()
         self._last_query_vector: dict[str, np.ndarray] = {}
+        self._gate: Gate | None = None
         #: Each document's own title, for questions that name the document.
         self._titles = {n.doc: n.title for n in data.nodes if n.kind == "preamble" and len(n.title) >= 4}
 
@@ -180,6 +147,7 @@ class Searcher:
         return cached
 
     def evidence(self, query: str, hits: list[Hit]) -> Evidence:
+        """Whether the hits answer the query or are only the nearest noise (kb.query.relevance)."""
         q = clean_query(query)
         z = 0.0
         if self.encoder is not None and len(self._background):
@@ -187,26 +155,18 @@ class Searcher:
             bg = self._background @ vec
             best = max((h.dense for h in hits), default=float(bg.max()))
             z = float((max(best, float(bg.max())) - bg.mean()) / (bg.std() or 1.0))
-        words = [w for w in self.data.tokenizer.words(q) if len(w) >= 2 and w not in STOPWORDS]
-        coverage = max((self._coverage(sorted(set(words)), h.node.text) for h in hits), default=0.0)
-        known = sum(w in self._vocabulary for w in words) / len(words) if words else 0.0
-        return Evidence(z, coverage, known)
+        texts = [h.node.text for h in hits]
+        return self.gate.evidence(q, texts, z, self.lexical_scores(q), self.dense_scores(q))
+
+    @property
+    def gate(self) -> Gate:
+        if self._gate is None:
+            self._gate = Gate(self.data, thesaurus())
+        return self._gate
 
     def _coverage(self, words: list[str], text: str) -> float:
-        """The idf-weighted share of ``words`` that ``text`` contains (thesaurus terms earn part credit)."""
-        idf = self.data.lexical.idf()
-        rare = max(idf.values(), default=1.0)
-        table = thesaurus()
-        t = search_form(text)
-        got = total = 0.0
-        for w in words:
-            weight = idf.get(w, rare)
-            total += weight
-            if w in t:
-                got += weight
-            elif any(x in t for x in table.get(w, ())):
-                got += THESAURUS_CREDIT * weight
-        return got / total if total else 0.0
+        """The idf-weighted share of ``words`` that ``text`` contains (see kb.query.relevance.Gate)."""
+        return self.gate.coverage(content_words(words), search_form(text))
 
     def search(self, query: str, k: int = 5, doc: str | None = None, chapter: int | None = None) -> list[Hit]:
         q = clean_query(query)

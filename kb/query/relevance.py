@@ -1,0 +1,293 @@
+"""The answer gate: does the corpus answer this question, or is its best clause only the nearest noise?
+
+A handful of features, each a question one would ask of the evidence, are combined by a logistic
+model whose weights are data (kb/query/relevance.json), fitted by bench/fit_relevance.py across
+corpora (fit on one index's questions, tested on the other's) so that it cannot memorise a plan:
+
+- ``z``: the best window's cosine above the query's cosine to the corpus as a whole, in standard
+  deviations (raw e5 cosines crowd together; their z does not);
+- ``coverage``: the idf-weighted share of the question's words in one top hit (thesaurus words earn
+  part credit);
+- ``key``: whether that hit holds the question's key concept, its rarest content word (公租房 in
+  怎么申请公租房), a word the corpus never uses counting as rarer than any it does;
+- ``bound``: how much of the match is a word found only inside a longer corpus term (天气 in
+  重污染天气): the corpus then talks about the longer thing, not about the word;
+- ``lexical``: the best BM25 score over the query's own best possible score, i.e. how much of the
+  query the best passage can explain;
+- ``agree``: the share of the lexical top list that the dense top list also holds.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from importlib import resources
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from kb.errors import KBError
+from kb.text.chars import HAN_EXT
+from kb.text.notation import search_form
+from kb.text.tokenize import STOPWORDS
+
+if TYPE_CHECKING:
+    from kb.index.store import IndexData
+
+#: The features the model reads, in the order of its weights.
+FEATURES = ("z", "coverage", "key", "bound", "lexical", "agree")
+#: A thesaurus word (kb.query.expand) whose plan term is in the hit counts this much of itself.
+THESAURUS_CREDIT = 0.7
+#: How many of each retriever's best passages are compared for ``agree``.
+AGREE_TOP = 5
+MODEL_FILE = "relevance.json"
+BOUND_RIGHT = False
+_HAN = re.compile(f"[{HAN_EXT}]")
+
+
+class GateModelError(KBError):
+    """The gate's coefficient file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class GateModel:
+    """A logistic model over FEATURES: answer when ``bias + Σ weight·feature >= threshold``."""
+
+    weights: Mapping[str, float]
+    bias: float
+    threshold: float = 0.0
+
+    def score(self, values: Mapping[str, float]) -> float:
+        return self.bias + sum(w * values[f] for f, w in self.weights.items())
+
+    def to_dict(self) -> dict:
+        return {"weights": dict(self.weights), "bias": self.bias, "threshold": self.threshold}
+
+
+@functools.cache
+def model() -> GateModel:
+    """The fitted gate (kb/query/relevance.json), read once per process."""
+    try:
+        raw = json.loads(resources.files("kb.query").joinpath(MODEL_FILE).read_text(encoding="utf-8"))
+        weights = {str(k): float(v) for k, v in raw["weights"].items()}
+        unknown = set(weights) - set(FEATURES)
+        if unknown:
+            raise ValueError(f"unknown features {sorted(unknown)}")
+        return GateModel(weights, float(raw["bias"]), float(raw.get("threshold", 0.0)))
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise GateModelError(f"kb/query/{MODEL_FILE}: the relevance gate cannot be read ({e})") from e
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How strongly the corpus answers a query (the features above), and the gate's verdict."""
+
+    z: float
+    coverage: float
+    known: float
+    key: float = 0.0
+    bound: float = 0.0
+    lexical: float = 0.0
+    agree: float = 0.0
+
+    def features(self) -> dict[str, float]:
+        return {f: float(getattr(self, f)) for f in FEATURES}
+
+    @property
+    def score(self) -> float:
+        """The model's log-odds that the corpus answers the query, less its threshold."""
+        m = model()
+        return m.score(self.features()) - m.threshold
+
+    @property
+    def relevant(self) -> bool:
+        return self.known > 0 and self.score >= 0.0
+
+    def to_dict(self) -> dict:
+        out = {f.name: round(float(getattr(self, f.name)), 4) for f in fields(self)}
+        out.update(score=round(self.score, 4), relevant=self.relevant)
+        return out
+
+
+def content_words(words: Sequence[str]) -> list[str]:
+    """The words a match can be judged on: two characters or more, not stopwords, each once."""
+    return sorted({w for w in words if len(w) >= 2 and w not in STOPWORDS})
+
+
+#: A word just before a noun makes a compound with it when jieba tags it a noun (n…), verbal noun
+#: (vn), adjective (a…, not the adverbial ad) or distinguishing word (b): 重污染 + 天气, not 引导 + 农民.
+
+
+@functools.lru_cache(maxsize=8192)
+def modifies(before: str) -> bool:
+    """Whether the word that ends ``before`` would modify a noun that follows it (not 引导 in 引导农民)."""
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    words = jieba.posseg.lcut(before) if before else []
+    if not words:
+        return False
+    flag = words[-1].flag
+    return flag == "vn" or (flag[:1] in ("n", "a", "b") and flag != "ad")
+
+
+class Gate:
+    """Computes Evidence against one loaded index (corpus statistics are gathered once, lazily)."""
+
+    def __init__(self, data: IndexData, thesaurus: Mapping[str, Sequence[str]] | None = None):
+        self.data = data
+        self.thesaurus = thesaurus or {}
+        self._text: str | None = None
+        self._vocabulary: set[str] | None = None
+
+    # ------------------------------------------------------------------ corpus statistics
+
+    @property
+    def idf(self) -> dict[str, float]:
+        return self.data.lexical.idf()
+
+    @property
+    def rare(self) -> float:
+        """The idf of a word the corpus never uses: that of its rarest word."""
+        return max(self.idf.values(), default=1.0)
+
+    @property
+    def vocabulary(self) -> set[str]:
+        if self._vocabulary is None:
+            self._vocabulary = self.data.lexical.vocabulary()
+        return self._vocabulary
+
+    @property
+    def corpus_text(self) -> str:
+        if self._text is None:
+            self._text = "\n".join(search_form(n.text) for n in self.data.leaves)
+        return self._text
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one Gate per loaded index, kept for its life
+    def neighbours(self, word: str) -> tuple[Counter, Counter, int]:
+        """The characters just before and just after ``word`` across the corpus, and its count."""
+        text = self.corpus_text
+        left: Counter = Counter()
+        right: Counter = Counter()
+        n = 0
+        start = text.find(word)
+        while start >= 0:
+            n += 1
+            end = start + len(word)
+            if start > 0:
+                left[text[start - 1]] += 1
+            if end < len(text):
+                right[text[end]] += 1
+            start = text.find(word, start + 1)
+        return left, right, n
+
+    # ------------------------------------------------------------------ features
+
+    def weight(self, word: str) -> float:
+        return self.idf.get(word, self.rare)
+
+    def found(self, word: str, text: str) -> float:
+        """1 when ``text`` has the word, THESAURUS_CREDIT when it has one of its plan terms, else 0."""
+        if word in text:
+            return 1.0
+        if any(t in text for t in self.thesaurus.get(word, ())):
+            return THESAURUS_CREDIT
+        return 0.0
+
+    def coverage(self, words: Sequence[str], text: str) -> float:
+        """The idf-weighted share of ``words`` that ``text`` contains (thesaurus terms earn part credit)."""
+        total = sum(self.weight(w) for w in words)
+        got = sum(self.weight(w) * self.found(w, text) for w in words)
+        return got / total if total else 0.0
+
+    def key_word(self, words: Sequence[str]) -> str | None:
+        """The question's key concept: its rarest content word (unknown words rarest of all)."""
+        return max(words, key=lambda w: (self.weight(w), len(w), w), default=None)
+
+    def key(self, words: Sequence[str], text: str) -> float:
+        """How far ``text`` holds the key concept, a match inside a longer term counting less."""
+        word = self.key_word(words)
+        if word is None:
+            return 0.0
+        return self.found(word, text) * (1.0 - self.boundness(word, text, "".join(words)))
+
+    def boundness(self, word: str, text: str, query: str) -> float:
+        """How surely every occurrence of ``word`` in ``text`` belongs to a longer corpus term.
+
+        An occurrence belongs to one when the character next to it is, across the corpus, nearly
+        always next to the word (染 before 天气: 重污染天气); the share is smoothed by one unseen
+        occurrence so that a word seen once is not taken for a term.  A neighbour the question
+        itself has (生活 in 生活污水怎么处理) makes the longer term the question's own.
+        """
+        if word not in text:
+            return 0.0
+        left, right, n = self.neighbours(word)
+        if not n:
+            return 0.0
+        least = 1.0
+        start = text.find(word)
+        while start >= 0:
+            end = start + len(word)
+            shares = [0.0]
+            pairs = [(text[start - 1] if start else "", left)]
+            if BOUND_RIGHT:
+                pairs.append((text[end] if end < len(text) else "", right))
+            for ch, counts in pairs:
+                if ch and _HAN.match(ch) and ch not in query and modifies(text[max(0, start - 8) : start]):
+                    shares.append(counts[ch] / (n + 1))
+            least = min(least, max(shares))
+            start = text.find(word, start + 1)
+        return least
+
+    def bound(self, words: Sequence[str], text: str, query: str) -> float:
+        """The idf-weighted share of the question's words that ``text`` holds only inside longer terms."""
+        total = sum(self.weight(w) for w in words)
+        got = sum(self.weight(w) * self.boundness(w, text, query) for w in words if w in text)
+        return got / total if total else 0.0
+
+    def lexical(self, query: str, best: float) -> float:
+        """``best`` (a BM25 score) over the query's own score: Σ idf of its tokens, unknown ones rarest."""
+        tokens = set(self.data.tokenizer(query))
+        own = sum(self.idf.get(t, self.rare) for t in tokens)
+        return best / own if own > 0 else 0.0
+
+    @staticmethod
+    def agree(lexical: Mapping[int, float], dense: Mapping[int, float], top: int = AGREE_TOP) -> float:
+        """The share of the lexical top list that the dense top list also holds."""
+        if not lexical or not dense:
+            return 0.0
+        lex = sorted(lexical, key=lambda i: -lexical[i])[:top]
+        den = set(sorted(dense, key=lambda i: -dense[i])[:top])
+        return sum(i in den for i in lex) / top
+
+    def evidence(
+        self,
+        query: str,
+        texts: Sequence[str],
+        z: float,
+        lexical: Mapping[int, float],
+        dense: Mapping[int, float],
+    ) -> Evidence:
+        """The features for a (clean) query whose top hits have ``texts``."""
+        words = content_words(self.data.tokenizer.words(query))
+        known = sum(w in self.vocabulary for w in words) / len(words) if words else 0.0
+        forms = [search_form(t) for t in texts]
+        cover = [self.coverage(words, t) for t in forms]
+        best = int(np.argmax(cover)) if cover else -1
+        text = forms[best] if cover else ""
+        raw = self.data.lexical.scores(query)
+        return Evidence(
+            z=z,
+            coverage=cover[best] if cover else 0.0,
+            known=known,
+            key=max((self.key(words, t) for t in forms), default=0.0),
+            bound=self.bound(words, text, query) if text else 0.0,
+            lexical=self.lexical(query, float(raw.max()) if len(raw) else 0.0),
+            agree=self.agree(lexical, dense),
+        )

@@ -1,0 +1,102 @@
+"""The relevance gate's features on small synthetic corpora (kb.query.relevance)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from kb.index.lexical import LexicalBackend
+from kb.query.relevance import FEATURES, Evidence, Gate, content_words, model
+from kb.text.tokenize import JiebaTokenizer
+
+CORPUS = [
+    "启动重污染天气应急响应，落实重污染天气应急减排措施。",
+    "完善重污染天气预警体系，减少重污染天气天数。",
+    "推进城市绿化建设，新增公园绿化面积，实施立体绿化工程。",
+    "加强道路绿化养护，提升社区绿化品质。",
+    "推进污水管网建设，城镇污水处理厂全部达到一级A标准。",
+    "实施雨污分流改造，消除污水直排口。",
+]
+
+
+@pytest.fixture(scope="module")
+def gate() -> Gate:
+    tokenizer = JiebaTokenizer()
+    data = SimpleNamespace(
+        lexical=LexicalBackend.build(CORPUS, tokenizer),
+        tokenizer=tokenizer,
+        leaves=[SimpleNamespace(text=t) for t in CORPUS],
+    )
+    return Gate(data, thesaurus={"臭水沟": ("黑臭水体",)})
+
+
+def test_a_word_found_only_inside_a_longer_term_is_bound(gate: Gate):
+    hit = CORPUS[0]
+    assert gate.boundness("天气", hit, "明天天气怎么样") > 0.7  # always 重污染天气 in this corpus
+    assert gate.boundness("绿化", CORPUS[2], "绿化怎么搞") < 0.5  # used with many neighbours
+
+
+def test_the_longer_term_in_the_question_itself_is_not_against_it(gate: Gate):
+    assert gate.boundness("天气", CORPUS[0], "重污染天气怎么应对") == 0.0
+
+
+def test_bound_weighs_the_bound_words_by_idf(gate: Gate):
+    words = content_words(["明天", "天气"])
+    only_bound = gate.bound(words, CORPUS[0], "明天天气")
+    assert 0.0 < only_bound < 1.0  # 明天 is not in the hit at all: it is missing, not bound
+    assert gate.bound(words, CORPUS[4], "明天天气") == 0.0
+
+
+def test_key_concept_is_the_rarest_word_and_must_be_in_the_hit(gate: Gate):
+    words = content_words(["申请", "公租房"])
+    assert gate.key_word(words) == "公租房"  # unknown to the corpus: rarer than any word it uses
+    assert gate.key(words, "申请公租房的条件") == 1.0
+    assert gate.key(words, "申请材料齐全的，予以办理") == 0.0
+
+
+def test_key_concept_inside_a_longer_term_counts_less(gate: Gate):
+    free = gate.key(["污水"], "污水直排口")
+    bound = gate.key(["天气"], "重污染天气应急")
+    assert bound < free
+
+
+def test_coverage_gives_part_credit_to_thesaurus_terms(gate: Gate):
+    words = ["臭水沟", "治理"]
+    plain = gate.coverage(words, "治理工作")
+    bridged = gate.coverage(words, "治理黑臭水体")
+    assert 0.0 < plain < bridged < 1.0
+
+
+def test_lexical_is_the_share_of_the_query_the_best_passage_explains(gate: Gate):
+    q = "雨污分流改造"
+    scores = gate.data.lexical.scores(q)
+    full = gate.lexical(q, float(scores.max()))
+    partial = gate.lexical(q, float(gate.data.lexical.scores("改造").max()))
+    assert 0.0 < partial < full
+
+
+def test_agree_is_the_share_of_the_lexical_top_list_dense_also_ranks_top():
+    lex = {1: 9.0, 2: 8.0, 3: 7.0, 4: 6.0, 5: 5.0}
+    assert Gate.agree(lex, {1: 0.9, 2: 0.8, 3: 0.7, 4: 0.6, 5: 0.5}) == 1.0
+    assert Gate.agree(lex, {6: 0.9, 7: 0.8, 1: 0.7, 8: 0.6, 9: 0.5}) == pytest.approx(0.2)
+    assert Gate.agree(lex, {}) == 0.0
+
+
+def test_evidence_from_a_query(gate: Gate):
+    ev = gate.evidence("明天天气怎么样", [CORPUS[0]], 3.0, {0: 1.0}, {0: 0.9})
+    assert ev.bound > 0 and ev.key == 0.0 and 0 < ev.coverage < 1
+    assert set(ev.to_dict()) >= set(FEATURES) | {"score", "relevant", "known"}
+
+
+def test_the_model_reads_only_known_features_and_a_bound_match_counts_against():
+    m = model()
+    assert set(m.weights) <= set(FEATURES)
+    base = dict(z=4.0, coverage=0.5, known=1.0, key=0.5, bound=0.0, lexical=0.3, agree=0.4)
+    assert Evidence(**{**base, "bound": 0.4}).score < Evidence(**base).score
+    assert Evidence(**{**base, "z": 6.0}).score > Evidence(**base).score
+
+
+def test_a_query_with_no_word_the_corpus_knows_is_never_relevant():
+    ev = Evidence(z=50.0, coverage=1.0, known=0.0, key=1.0, lexical=1.0, agree=1.0)
+    assert ev.score > 0 and not ev.relevant
