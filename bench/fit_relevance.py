@@ -153,6 +153,7 @@ def main() -> None:
     indexes = sorted({r.index for r in rows})
     print(f"features: {' '.join(names)}; ridge {args.ridge}")
     worst = [1.0, 1.0]
+    measured: list[str] = []
     for test in indexes:
         train = [r for r in rows if r.index != test and not r.held_out]
         if not train:
@@ -161,17 +162,20 @@ def main() -> None:
         t = balance(*matrix(train, names), w, b) if args.balance else 0.0
         text, a, d = rates([r for r in rows if r.index == test and (r.inside or r.held_out)], names, w, b, t)
         worst = [min(worst[0], a), min(worst[1], d)]
-        print(f"  cross-corpus: fit on {'+'.join(i for i in indexes if i != test)} calibration, "
-              f"test on {test} (all its questions, held-out everyday ones): {text}")
+        measured.append(f"cross-corpus: fit on {'+'.join(i for i in indexes if i != test)} calibration, "
+                        f"test on {test} (all its questions, held-out everyday ones): {text}")
+        print("  " + measured[-1])
     calibration = [r for r in rows if not r.held_out]
     w, b = fit(*matrix(calibration, names), ridge=args.ridge)
     t = balance(*matrix(calibration, names), w, b) if args.balance else 0.0
     for label, part in (("calibration", False), ("held-out", True)):
         for index in indexes:
             text, _, _ = rates([r for r in rows if r.index == index and r.held_out == part], names, w, b, t)
-            print(f"  final model, {label:11s} [{index}]: {text}")
+            measured.append(f"final model, {label} [{index}]: {text}")
+            print("  " + measured[-1])
         text, _, _ = rates([r for r in rows if r.held_out == part], names, w, b, t)
-        print(f"  final model, {label:11s} [all]: {text}")
+        measured.append(f"final model, {label} [all]: {text}")
+        print("  " + measured[-1])
     print(f"  worst cross-corpus: answered {worst[0]:.1%}, declined {worst[1]:.1%}")
     coefficients = {f: round(float(v), 4) for f, v in zip(names, w, strict=True)}
     print("  weights:", coefficients, "bias", round(b, 4), "threshold", round(t, 4))
@@ -183,6 +187,7 @@ def main() -> None:
             "bias": round(b, 4),
             "threshold": round(t, 4),
             "ridge": args.ridge,
+            "measured": measured,
         }
         MODEL_PATH.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {MODEL_PATH.relative_to(ROOT)}")

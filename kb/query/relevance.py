@@ -220,9 +220,13 @@ class Gate:
     def boundness(self, word: str, text: str, query: str) -> float:
         """How surely every occurrence of ``word`` in ``text`` belongs to a longer corpus term.
 
-        An occurrence belongs to one when the character next to it is, across the corpus, nearly
-        always next to the word (染 before 天气: 重污染天气); the share is smoothed by one unseen
-        occurrence so that a word seen once is not taken for a term.  A neighbour the question
+        An occurrence belongs to one when the character before it is, across the corpus, nearly
+        always before the word (染 before 天气: 重污染天气) and ends a word that modifies a noun
+        (jieba's part of speech: 引导农民 is no term).  Only the left side counts: Chinese compounds
+        are head-final, so 重污染天气 is a kind of weather the question did not ask about, while
+        秸秆综合利用 is still about 秸秆 (measured: right-hand neighbours too, pooled cross-corpus AUC
+        0.973 but 94.4-95.8% held-out declines; left-only with the part-of-speech check, 0.964 and 97.2%).
+        The share is smoothed by one unseen occurrence so that a word seen once is not taken for a term.  A neighbour the question
         itself has (生活 in 生活污水怎么处理) makes the longer term the question's own.
         """
         if word not in text:
