@@ -44,7 +44,7 @@ FEATURES = ("z", "coverage", "key", "bound", "lexical", "agree")
 #: A thesaurus word (kb.query.expand) whose plan term is in the hit counts this much of itself.
 THESAURUS_CREDIT = 0.7
 #: How many of each retriever's best passages are compared for ``agree``.
-AGREE_TOP = 5
+AGREE_TOP = 20
 MODEL_FILE = "relevance.json"
 BOUND_RIGHT = False
 _HAN = re.compile(f"[{HAN_EXT}]")

@@ -78,8 +78,9 @@ def test_lexical_is_the_share_of_the_query_the_best_passage_explains(gate: Gate)
 
 def test_agree_is_the_share_of_the_lexical_top_list_dense_also_ranks_top():
     lex = {1: 9.0, 2: 8.0, 3: 7.0, 4: 6.0, 5: 5.0}
-    assert Gate.agree(lex, {1: 0.9, 2: 0.8, 3: 0.7, 4: 0.6, 5: 0.5}) == 1.0
-    assert Gate.agree(lex, {6: 0.9, 7: 0.8, 1: 0.7, 8: 0.6, 9: 0.5}) == pytest.approx(0.2)
+    assert Gate.agree(lex, {1: 0.9, 2: 0.8, 3: 0.7, 4: 0.6, 5: 0.5}, top=5) == 1.0
+    assert Gate.agree(lex, {6: 0.9, 7: 0.8, 1: 0.7, 8: 0.6, 9: 0.5}, top=5) == pytest.approx(0.2)
+    assert Gate.agree(lex, {1: 0.9, 2: 0.8}, top=10) == pytest.approx(0.2)  # short lists agree on less
     assert Gate.agree(lex, {}) == 0.0
 
 
