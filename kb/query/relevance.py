@@ -137,6 +137,31 @@ def modifies(before: str) -> bool:
     return flag == "vn" or (flag[:1] in ("n", "a", "b") and flag != "ad")
 
 
+def generic_words(query: str, words: Sequence[str]) -> list[str]:
+    """The words the question uses in their general sense: not names, and not already narrowed.
+
+    A name (jieba: person, place, organisation) is never a general word inside a longer term, and a
+    word the question itself modifies (辰山植物园, not 植物园) already names the specific thing.
+    """
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    q = search_form(query)
+    out = []
+    for w in words:
+        start = q.find(w)
+        if start < 0:
+            continue
+        tagged = jieba.posseg.lcut(q[start : start + len(w)])
+        if len(tagged) == 1 and tagged[0].flag in ("nr", "ns", "nt", "nrt", "nrfg"):
+            continue
+        if start and _HAN.match(q[start - 1]) and modifies(q[max(0, start - 8) : start]):
+            continue
+        out.append(w)
+    return out
+
+
 class Gate:
     """Computes Evidence against one loaded index (corpus statistics are gathered once, lazily)."""
 
@@ -210,12 +235,14 @@ class Gate:
         """The question's key concept: its rarest content word (unknown words rarest of all)."""
         return max(words, key=lambda w: (self.weight(w), len(w), w), default=None)
 
-    def key(self, words: Sequence[str], text: str) -> float:
+    def key(self, words: Sequence[str], text: str, query: str | None = None) -> float:
         """How far ``text`` holds the key concept, a match inside a longer term counting less."""
         word = self.key_word(words)
         if word is None:
             return 0.0
-        return self.found(word, text) * (1.0 - self.boundness(word, text, "".join(words)))
+        query = "".join(words) if query is None else query
+        bound = self.boundness(word, text, query) if word in generic_words(query, [word]) else 0.0
+        return self.found(word, text) * (1.0 - bound)
 
     def boundness(self, word: str, text: str, query: str) -> float:
         """How surely every occurrence of ``word`` in ``text`` belongs to a longer corpus term.
@@ -252,7 +279,8 @@ class Gate:
     def bound(self, words: Sequence[str], text: str, query: str) -> float:
         """The idf-weighted share of the question's words that ``text`` holds only inside longer terms."""
         total = sum(self.weight(w) for w in words)
-        got = sum(self.weight(w) * self.boundness(w, text, query) for w in words if w in text)
+        generic = set(generic_words(query, words))
+        got = sum(self.weight(w) * self.boundness(w, text, query) for w in words if w in text and w in generic)
         return got / total if total else 0.0
 
     def lexical(self, query: str, best: float) -> float:
@@ -290,7 +318,7 @@ class Gate:
             z=z,
             coverage=cover[best] if cover else 0.0,
             known=known,
-            key=max((self.key(words, t) for t in forms), default=0.0),
+            key=max((self.key(words, t, query) for t in forms), default=0.0),
             bound=self.bound(words, text, query) if text else 0.0,
             lexical=self.lexical(query, float(raw.max()) if len(raw) else 0.0),
             agree=self.agree(lexical, dense),

@@ -101,3 +101,10 @@ def test_the_model_reads_only_known_features_and_a_bound_match_counts_against():
 def test_a_query_with_no_word_the_corpus_knows_is_never_relevant():
     ev = Evidence(z=50.0, coverage=1.0, known=0.0, key=1.0, lexical=1.0, agree=1.0)
     assert ev.score > 0 and not ev.relevant
+
+
+def test_a_name_or_a_word_the_question_narrows_itself_is_not_held_against_it():
+    from kb.query.relevance import generic_words
+
+    assert "天气" in generic_words("明天天气怎么样", ["明天", "天气"])
+    assert "植物园" not in generic_words("城市植物园怎么建", ["城市", "植物园"])  # the question's own compound
