@@ -177,7 +177,7 @@ class Gate:
     def idf(self) -> dict[str, float]:
         return self.data.lexical.idf()
 
-    @property
+    @functools.cached_property
     def rare(self) -> float:
         """The idf of a word the corpus never uses: that of its rarest word."""
         return max(self.idf.values(), default=1.0)
