@@ -38,7 +38,7 @@ from kb.text.chars import HAN, LP, RP
 from kb.text.normalize import normalize
 from kb.text.patterns import CN_NUM
 
-__all__ = ["NO_PLACES", "Places", "find_owners", "find_places", "learn_places"]
+__all__ = ["NO_PLACES", "Places", "find_assigned", "find_owners", "find_places", "learn_places", "owner_spans"]
 
 _DEPARTMENTS = lexicon("departments")
 #: Department stems, longest first (the longest match wins); a supplement to the suffix patterns.
@@ -62,7 +62,7 @@ _BLOCK_AFTER = {"县": set("级城域乡委长区里（("), "区": set("域划�
                 "市": set("场政民区级域容县内本委、（("), }
 #: Characters that start a verb or function word rather than a place name (以X江县 → X江县).
 _CITY_ACTS_RE = re.compile(r"要|应|将|负责|牵头|统筹|组织|制定|推进|实施|开展|建立|加快|加强|全面|持续|积极")
-_FUNC_CHARS = set("在对由与和及向从将把被给为支推促各全本该每即如若并且或其于至到以"
+_FUNC_CHARS = set("在对由与和及向从将把被给为支推促各全本该每即如若并且或其于至到以指"
                   "形成建设立强加进完动展开实施督创争打造巩深优提改保控治整修规组落明确")
 _ZONE_BLOCK = {"各类", "国家", "省级", "国级", "城市", "城镇", "建设", "规划", "重点", "工业", "经济",
                "开发", "产业", "推进", "加快", "全市", "设立"}
@@ -360,11 +360,22 @@ def _dept_list_cands(s: str) -> list[_Cand]:
     return out
 
 
+def _named_tail(p: str) -> str:
+    """The longest tail of ``p`` that is an agency or government by itself (由市住房城乡建设局 → 市住房城乡建设局).
+
+    Trimming lead words alone would cut such a name at a verb inside it (建设, 管理).
+    """
+    for i in range(len(p) - 1):
+        if _AGENCY_RE.fullmatch(p, i) or _GOV_RE.fullmatch(p, i):
+            return p[i:]
+    return ""
+
+
 def _split_actors(x: str, places: Places) -> list[str]:
     parts = re.split(r"、|和|及|与|会同", x)
     out = []
     for p in parts:
-        p = _trim_lead(p.strip())
+        p = _named_tail(p.strip()) or _trim_lead(p.strip())
         if len(p) >= 2 and (_OWNER_SUFFIX_RE.search(p) or p in places.full_names):
             out.append(p)
     return out
@@ -452,18 +463,15 @@ def _duty_cands(s: str) -> list[_Cand]:
     return out
 
 
-def find_owners(text: str, places: Places = NO_PLACES) -> list[str]:
-    """Responsible bodies named in ``text``, in order of appearance, deduplicated.
+def _chosen(s: str, places: Places) -> tuple[list[_Cand], list[tuple[int, int]]]:
+    """The owner candidates of normalised ``s`` that win their span, and the spans that bear a duty.
 
-    Covers governments (市人民政府, 各县（区）, 各级党委和政府), agencies (市生态环境局,
-    …管委会), department lists (A、B等相关部门 → A部门, B部门), generic owners
-    (县（区）和市级有关部门, 有关部门), counties/districts/zones (X江县, X经开区),
-    enterprises (…有限责任公司, 航运公司) and responsibility patterns (由…负责,
-    …牵头, 属地负责, 督促…落实主体责任).  ``places`` (see :func:`learn_places`) gives
-    bare names in a list their full name (X江、Y昌等县（区） → X江县, Y昌县).
+    A duty span is where the text itself assigns work: 由X负责, X牵头/配合, 督促X落实,
+    the subject of 应当/负责/要…, an opening 各企业要….  A body merely mentioned elsewhere
+    (a place a project lies in, a document's author) is chosen but bears no duty.
     """
-    s = normalize(text)
     cands: list[_Cand] = []
+    duties: list[tuple[int, int]] = []
     for m in _GOV_RE.finditer(s):
         start = _region_start(s, m.start(), places)
         cands.append(_Cand(start, m.end(), (s[start: m.end()],), 0))
@@ -480,9 +488,12 @@ def find_owners(text: str, places: Places = NO_PLACES) -> list[str]:
         if m.group("zstem") not in _ZONE_BLOCK:
             start = _zone_start(s, m.start(), places)
             cands.append(_Cand(start, m.end(), (s[start: m.end()],), 1))
-    cands += _org_cands(s) + _dept_list_cands(s) + _place_cands(s, places) + _responsibility_cands(s, places)
+    resp = _responsibility_cands(s, places)
+    duties += [(c.start, c.end) for c in resp]
+    cands += _org_cands(s) + _dept_list_cands(s) + _place_cands(s, places) + resp
     govs = [c for c in cands if c.prio == 0]
     for c in _duty_cands(s):
+        duties.append((c.start, c.end))
         # Governments keep their own rules (a region prefix only when the document names it):
         # a duty-bearer ending in the same 政府/党委 wins only when what it adds qualifies it.
         same = [g for g in govs if g.start >= c.start and g.end == c.end]
@@ -490,14 +501,52 @@ def find_owners(text: str, places: Places = NO_PLACES) -> list[str]:
             continue
         cands.append(c)
     for m in _SUBJECT_RE.finditer(s):
+        duties.append((m.start("who"), m.end("who")))
         cands.append(_Cand(m.start("who"), m.end("who"), (m.group("who"),), 2))
 
     chosen: list[_Cand] = []
     for c in sorted(cands, key=lambda c: (-(c.end - c.start), c.prio, c.start)):
         if all(c.end <= o.start or c.start >= o.end for o in chosen):
             chosen.append(c)
+    return sorted(chosen, key=lambda c: c.start), duties
+
+
+def _names(chosen: Iterable[_Cand]) -> list[str]:
     seen: dict[str, None] = {}
-    for c in sorted(chosen, key=lambda c: c.start):
+    for c in chosen:
         for name in c.names:
             seen.setdefault(name, None)
     return list(seen)
+
+
+def find_owners(text: str, places: Places = NO_PLACES) -> list[str]:
+    """Responsible bodies named in ``text``, in order of appearance, deduplicated.
+
+    Covers governments (市人民政府, 各县（区）, 各级党委和政府), agencies (市生态环境局,
+    …管委会), department lists (A、B等相关部门 → A部门, B部门), generic owners
+    (县（区）和市级有关部门, 有关部门), counties/districts/zones (X江县, X经开区),
+    enterprises (…有限责任公司, 航运公司) and responsibility patterns (由…负责,
+    …牵头, 属地负责, 督促…落实主体责任).  ``places`` (see :func:`learn_places`) gives
+    bare names in a list their full name (X江、Y昌等县（区） → X江县, Y昌县).
+    """
+    return _names(_chosen(normalize(text), places)[0])
+
+
+def find_assigned(text: str, places: Places = NO_PLACES) -> list[str]:
+    """The bodies ``text`` assigns work to (由X牵头, X负责, X应当…), not every body it mentions.
+
+    Used where the text is wider than the sentence that answers (the rest of a clause):
+    there only an assignment makes a body the owner, a place or author named in passing does not.
+    """
+    chosen, duties = _chosen(normalize(text), places)
+    return _names(c for c in chosen if any(c.start < b and a < c.end for a, b in duties))
+
+
+def owner_spans(text: str, places: Places = NO_PLACES) -> list[tuple[int, int, tuple[str, ...], bool]]:
+    """(start, end, names, bears a duty) of each body in ``normalize(text)``, in order.
+
+    For callers that must tell which part of a sentence names a body (the register
+    credits a target to the bodies of its own clause, see kb.tools.register).
+    """
+    chosen, duties = _chosen(normalize(text), places)
+    return [(c.start, c.end, c.names, any(c.start < b and a < c.end for a, b in duties)) for c in chosen]
