@@ -19,7 +19,7 @@ from kb.query.search import MAX_QUERY_CHARS, Hit
 from kb.text.body import body_text
 from kb.text.dates import find_deadlines
 from kb.text.marks import mark
-from kb.text.owners import Places, find_owners, find_places, learn_places
+from kb.text.owners import Places, find_assigned, find_owners, find_places, learn_places
 from kb.text.sentences import sentences
 from kb.text.targets import Target, find_targets
 from kb.text.tokenize import STOPWORDS
@@ -191,10 +191,30 @@ def matching_row(question: str, hits: Sequence[Hit], rows: Sequence[Node], words
     return best if best_score >= 0.6 else None
 
 
-def assigned(node: Node) -> list[str]:
-    """The bodies a node's owner note or owner column assigns, lead bodies first."""
-    ranked = sorted(node.owners, key=lambda o: o[1] != "lead")
+def assigned(node: Node, issuers: bool = False) -> list[str]:
+    """The bodies a node's owner note or owner column assigns, lead bodies first.
+
+    A preamble's issuers (role ``issuer``, from the notice's header or signature) count
+    only when ``issuers`` is set: they answer "who issued this", not every question
+    whose best passage is the preamble.
+    """
+    ranked = sorted((o for o in node.owners if issuers or o[1] != "issuer"), key=lambda o: o[1] != "lead")
     return list(dict.fromkeys(name for name, _ in ranked))
+
+
+#: A question about the document itself: 这份通知 / 本意见 / 该条例 …
+_THIS_DOCUMENT = re.compile(r"(?:这份|这个|这篇|本|该|此)(?:通知|意见|文件|规划|方案|条例|办法|决定|纲要|公告)")
+
+
+def about_issuer(question: str, hits: Sequence[Hit]) -> Hit | None:
+    """The cited preamble that answers "who issued this document", if the question asks that.
+
+    The header and signature of a notice name its issuers exactly, so such a question is
+    answered from them even when the words of the question match little else.
+    """
+    if not (_THIS_DOCUMENT.search(question) and asks_owner(question)):
+        return None
+    return next((h for h in hits[:5] if h.node.kind == "preamble" and assigned(h.node, issuers=True)), None)
 
 
 def compose(
@@ -208,6 +228,10 @@ def compose(
     weigh: Callable[[str], float],
 ) -> Answer:
     """Build the answer object from ranked hits (the caller decides whether they are relevant)."""
+    issuer = about_issuer(question, hits) if hits else None
+    if issuer is not None:
+        found = True
+        hits = [issuer, *[h for h in hits if h is not issuer]]
     if not hits or not found:
         return Answer(question, "", citations=tuple(hits), found=False, note=NOT_FOUND_NOTE, searched=searched)
     wants_owner = asks_owner(question)
@@ -215,21 +239,27 @@ def compose(
 
     def owners_in(text: str, doc: str) -> list[str]:
         # A bare county name counts only when the question asks who or where, and only one
-        # that the document itself names in full (see kb.text.owners.learn_places).
+        # that the document itself names in full (see kb.text.owners.learn_places); in the
+        # answering sentences it joins the full names beside it (对X县…水库，Y双桥水库…).
         places = places_of(nodes, doc)
-        return find_owners(text, places) or (find_places(text, places) if wants_owner else [])
+        found_ = find_owners(text, places)
+        if wants_owner:
+            found_ += [p for p in find_places(text, places) if p not in found_]
+        return found_
 
     picked = best_sentences(body_text(top), weigh, owners_wanted=wants_owner)
     # The owners the plan assigns in the clause's own note (（责任单位：…）) come first.
-    owners = assigned(top) or owners_in("".join(picked), top.doc)
+    owners = assigned(top, issuers=wants_owner) or owners_in("".join(picked), top.doc)
     if not owners:
         # An enumeration's items inherit the body its lead sentence names (第十三条 市级河长履行
         #下列职责：…（二）每年巡查…): the cited clause still assigns them.
         lead = next(iter(sentences(body_text(top))), "")
         if lead and lead not in picked:
-            owners = find_owners(lead, places_of(nodes, top.doc))
+            owners = find_assigned(lead, places_of(nodes, top.doc))
     if not owners and wants_owner:
-        owners = find_owners(top.text, places_of(nodes, top.doc))
+        # The rest of the clause counts only where it assigns (…。由X牵头，Y配合。), never
+        # for a body or place it merely names.
+        owners = find_assigned(top.text, places_of(nodes, top.doc))
     if not owners and wants_owner:
         # A question about who: a nearly-as-good clause that names the owner is the better source.
         best = max((weigh(x) for x in picked), default=0.0)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kb.text.patterns import RE_SIGNATURE_DATE, is_signature_line
+
 #: Labels of an owner note and the role each gives: "lead" bodies answer for the task,
 #: "support" bodies help.  A plain 责任单位 list is "lead".
 ROLE_OF_LABEL = {
@@ -84,3 +86,36 @@ def is_note(text: str) -> bool:
     """True for a paragraph that is nothing but an owner note."""
     rest, owners = split_note(text.strip())
     return bool(owners) and not rest.strip()
+
+
+# ---------------------------------------------------------------- issuers
+
+#: Front-matter fields that name the issuing body (发布单位: 上海市绿化和市容管理局).
+_ISSUER_FIELD = re.compile(r"^\s*(?:发布单位|发文单位|发文机关|发布机关|发布机构|制定机关|issuer)\s*[:：]\s*(.+?)\s*$")
+#: A red-header line: 国家发展改革委办公厅文件 / 某市人民政府文件.
+_HEADER_LINE = re.compile(r"^(.{2,40}?)\s*文件$")
+
+
+def find_issuers(lines: list[str]) -> tuple[Owner, ...]:
+    """The bodies that issue a notice or opinion, from its own header and signature.
+
+    The signature (the issuer lines right above the date that closes a notice: 国家发展
+    改革委办公厅 / 税务总局办公厅 / 2019年8月20日) is the most reliable; then a front-matter
+    发布单位 field; then a red-header line ending in 文件.  Role ``issuer``: who put the text
+    out, not who carries out its tasks.
+    """
+    squashed = [re.sub(r"\s+", "", x) for x in lines]
+    names: list[str] = []
+    for i, t in enumerate(squashed):
+        if not RE_SIGNATURE_DATE.match(t):
+            continue
+        j = i
+        while j > 0 and is_signature_line(squashed[j - 1]) and not RE_SIGNATURE_DATE.match(squashed[j - 1]):
+            j -= 1
+        names += squashed[j:i]
+    if not names:
+        names = [m.group(1).strip() for x in lines if (m := _ISSUER_FIELD.match(x))]
+        names = [n for x in names for n in _SPLIT.split(x) if len(n) >= 2 and n not in ("-", "—")]
+    if not names:
+        names = [m.group(1) for t in squashed if (m := _HEADER_LINE.match(t))]
+    return tuple(Owner(n, "issuer") for n in dict.fromkeys(names))

@@ -135,3 +135,43 @@ def test_a_new_topic_is_not_glued_to_the_old_one():
     words = JiebaTokenizer(bigrams=False).words
     q = "城镇污水处理率要达到多少？"
     assert contextualize(q, ["农民烧秸秆怎么管？"], words) == q
+
+
+def test_bare_places_of_the_answering_sentence_join_the_full_names_beside_them():
+    teach = Node(id="ch1.c1", kind="clause", title="t", parent="ch1", doc="甲规划", chapter=1,
+                 text="支持云溪县、石门县和白沙区建设生态示范县（区）。")
+    box = Node(id="box1.i1", kind="item", title="良好水体保护", parent="box1", doc="甲规划", chapter=2,
+               text="对云溪县红鱼水库，石门双桥水库，白沙区黄石水库等良好水体实施岸坡修整。")
+    q = "哪些地方的水库要实施岸坡修整？"
+    a = compose(q, q, [Hit(1, 1.0, box)], True, ["岸坡修整"], [teach, box], words, overlap_weigh(q))
+    assert a.owners == ("云溪县", "白沙区", "石门县")
+
+
+def test_the_rest_of_a_clause_counts_only_where_it_assigns():
+    clause = Node(id="ch3.c1", kind="clause", title="t", parent="ch3", doc="乙规划", chapter=3,
+                  text="加快推进云溪县、石门县污水管网建设。到2025年管网覆盖率达到90%。"
+                       "由市住房城乡建设局牵头，市水务局配合。")
+    q = "管网覆盖率目标由哪个部门负责？"
+    a = compose(q, q, [Hit(1, 1.0, clause)], True, ["管网覆盖率"], [clause], words,
+                lambda s: 2.0 if "覆盖率" in s else 0.0)
+    assert a.owners == ("市住房城乡建设局", "市水务局")
+
+
+NOTICE = Node(id="preamble", kind="preamble", title="关于加强某项建设的通知", parent=None, doc="某通知",
+              text="关于加强某项建设的通知\n……\n甲部办公厅\n乙总局办公厅\n2019年8月20日",
+              owners=(("甲部办公厅", "issuer"), ("乙总局办公厅", "issuer")))
+
+
+def test_who_issued_this_notice_is_answered_from_its_header_even_when_little_else_matches():
+    q = "这份通知由哪两个办公厅联合发布？"
+    other = Hit(1, 0.3, NO_OWNER)
+    a = compose(q, q, [other, Hit(2, 0.2, NOTICE)], False, ["通知"], [*NODES, NOTICE], words, overlap_weigh(q))
+    assert a.found and a.source is NOTICE
+    assert a.owners == ("甲部办公厅", "乙总局办公厅")
+    # Another question whose best passage is the preamble does not credit its issuers.
+    q2 = "这项建设的主要内容是什么？"
+    b = compose(q2, q2, [Hit(1, 1.0, NOTICE)], True, ["建设"], [NOTICE], words, overlap_weigh(q2))
+    assert b.owners == ()
+    # Nor does a declined question that is not about the document itself.
+    c = compose("哪个部门负责发布天气预报？", "x", [Hit(1, 0.2, NOTICE)], False, [], [NOTICE], words, overlap_weigh("x"))
+    assert not c.found and c.owners == ()

@@ -169,3 +169,12 @@ def test_learning_is_cached_for_the_same_texts():
 ])
 def test_duty_bearers_of_regulations(sentence, owners):
     assert find_owners(sentence) == owners
+
+
+def test_assigned_bodies_are_the_ones_given_work_not_the_ones_named():
+    from kb.text.owners import find_assigned
+
+    text = "支持云溪县、石门县建设示范区。由市住房城乡建设局牵头，各县（区）人民政府负责落实。"
+    assert find_assigned(text) == ["市住房城乡建设局", "各县（区）人民政府"]
+    assert "云溪县" in find_owners(text)
+    assert find_assigned("推进云溪县、石门县污水管网建设。") == []

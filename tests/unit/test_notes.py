@@ -1,0 +1,29 @@
+"""Owner notes and issuers: the bodies a plan's own notes, header and signature name."""
+
+from __future__ import annotations
+
+from kb.text.notes import Owner, find_issuers, split_note
+
+
+def test_a_closing_note_gives_lead_and_support_owners():
+    rest, owners = split_note("推进绿道建设。（牵头单位：市绿化局；配合单位：市水务局、各区政府）")
+    assert rest == "推进绿道建设。"
+    assert owners == (Owner("市绿化局", "lead"), Owner("市水务局", "support"), Owner("各区政府", "support"))
+
+
+def test_issuers_from_the_signature_above_the_closing_date():
+    lines = ["甲部办公厅 文件乙 总 局 办 公 厅", "关于加强某项建设的通知", "各省、自治区：", "现通知如下。",
+             "甲部办公厅", "乙总局办公厅", "2019年8月20日"]
+    assert find_issuers(lines) == (Owner("甲部办公厅", "issuer"), Owner("乙总局办公厅", "issuer"))
+
+
+def test_issuers_from_front_matter_then_from_a_red_header():
+    assert find_issuers(["标题: 关于某事的通知", "发布单位: 某市绿化和市容管理局", "正文。"]) == (
+        Owner("某市绿化和市容管理局", "issuer"),)
+    assert find_issuers(["某市人民政府办公室文件", "关于某事的通知", "正文。"]) == (Owner("某市人民政府办公室", "issuer"),)
+
+
+def test_a_plan_without_header_or_signature_has_no_issuer():
+    assert find_issuers(["某市“十四五”生态环境保护规划", "2021年12月", "前言"]) == ()
+    # a date alone in the text is not a signature
+    assert find_issuers(["会议纪要。", "2019年8月20日"]) == ()
