@@ -17,8 +17,10 @@ from kb.document import Node
 from kb.lexicon import lexicon
 from kb.query.search import MAX_QUERY_CHARS, Hit
 from kb.text.body import body_text
-from kb.text.dates import find_deadlines
+from kb.text.dates import find_deadlines, year_of
+from kb.text.indicators import IndicatorRow, read_row
 from kb.text.marks import mark
+from kb.text.notation import display, search_form
 from kb.text.owners import Places, find_assigned, find_owners, find_places, learn_places
 from kb.text.sentences import sentences
 from kb.text.targets import Target, find_targets
@@ -27,6 +29,8 @@ from kb.text.tokenize import STOPWORDS
 #: Words that make a question about who is responsible.
 OWNER_CUES = tuple(lexicon("owner_cues"))
 DEADLINE_CUES = tuple(lexicon("deadline_cues"))
+#: Words that make a question ask for a number (多少, 目标, 达到 …).
+NUMBER_CUES = tuple(lexicon("number_cues"))
 #: Openers of a follow-up that leans on the previous question (那到什么时候完成？).
 FOLLOW_UP = re.compile("^" + lexicon("follow_up_cues").pattern())
 
@@ -58,6 +62,11 @@ class Answer:
     def source(self) -> Node | None:
         return self.citations[0].node if self.citations and self.found else None
 
+    @property
+    def indicator_row(self) -> IndicatorRow | None:
+        """The matching row read by its headers: baseline, targets with their deadlines, attribute."""
+        return read_row(self.indicator.columns) if self.indicator is not None else None
+
     def to_dict(self) -> dict:
         return {
             "question": self.question,
@@ -73,9 +82,16 @@ class Answer:
             "found": self.found,
             "note": self.note,
             "general_rule": _node_ref(self.general_rule),
-            "indicator": _node_ref(self.indicator, with_columns=True),
+            "indicator": _indicator_ref(self.indicator, self.indicator_row),
             "searched": self.searched,
         }
+
+
+def _indicator_ref(n: Node | None, row: IndicatorRow | None) -> dict | None:
+    d = _node_ref(n, with_columns=True)
+    if d is not None and row is not None:
+        d.update(row.to_dict())
+    return d
 
 
 def _node_ref(n: Node | None, with_columns: bool = False) -> dict | None:
@@ -128,6 +144,10 @@ def asks_deadline(question: str) -> bool:
     return any(c in question for c in DEADLINE_CUES)
 
 
+def asks_number(question: str) -> bool:
+    return any(c in question for c in NUMBER_CUES)
+
+
 # ------------------------------------------------------------------ extract
 
 
@@ -172,23 +192,59 @@ def general_rule(nodes: Sequence[Node], doc: str | None = None) -> Node | None:
     return None
 
 
-def matching_row(question: str, hits: Sequence[Hit], rows: Sequence[Node], words) -> Node | None:
-    """An indicator-table row whose name shares most of its words with the question."""
-    q = set(content_words(question, words))
-    if not q:
-        return None
-    best, best_score = None, 0.0
-    for r in list(rows):
-        name = set(content_words(r.title, words))
-        if not name:
+def _bigrams(s: str) -> set[str]:
+    s = re.sub(r"[\s*＊（）()、，,]", "", s)
+    return {s[i: i + 2] for i in range(len(s) - 1)}
+
+
+def _name_forms(name: str) -> list[str]:
+    """An indicator's name as a question may say it: without its brackets, and each bracket's
+    own term (细颗粒物(PM2.5)浓度 → 细颗粒物浓度, pm2.5); units are not names."""
+    s = search_form(name)
+    inner = [x for x in re.findall(r"[（(]([^（）()]+)[）)]", s) if len(x) >= 2 and not re.fullmatch(r"[%‰a-zμ/\d²³]+", x)
+             or re.search(r"[a-z]+\d", x)]
+    outer = re.sub(r"[（(][^（）()]*[）)]", "", s)
+    return [f for f in [outer, *inner] if len(f) >= 2]
+
+
+def name_match(question: str, name: str) -> float:
+    """How much of an indicator's name (in its best form) the question contains, 0–1, by char bigrams."""
+    q = _bigrams(search_form(question))
+    best = 0.0
+    for form in _name_forms(name):
+        b = _bigrams(form)
+        if b:
+            best = max(best, len(b & q) / len(b))
+    return best
+
+
+#: Share of an indicator's name a question must contain for the row to answer it.
+ROW_MATCH = 0.75
+
+
+def matching_row(question: str, hits: Sequence[Hit], rows: Sequence[Node]) -> Node | None:
+    """The indicator-table row a question names, among the rows of the documents it found.
+
+    The row whose name the question contains best wins (ties: the row whose target year the
+    question names, then the row search ranked higher); without such a row, a row that
+    search itself ranked first.
+    """
+    docs = {h.node.doc for h in hits[:5]}
+    rank = {(h.node.doc, h.node.id): h.rank for h in hits}
+    year = year_of(question)
+    scored = []
+    for r in rows:
+        if r.doc not in docs:
             continue
-        overlap = len(q & name) / len(name)
-        if overlap > best_score:
-            best, best_score = r, overlap
-    for h in hits[:3]:
-        if h.node.kind == "row":
-            return h.node
-    return best if best_score >= 0.6 else None
+        score = name_match(question, r.title)
+        if score < ROW_MATCH:
+            continue
+        read = read_row(r.columns)
+        has_year = bool(year and read and any(d == f"到{year}年" for d, _ in read.targets))
+        scored.append((score, has_year, -rank.get((r.doc, r.id), 99), r))
+    if scored:
+        return max(scored, key=lambda x: x[:3])[3]
+    return hits[0].node if hits and hits[0].node.kind == "row" else None
 
 
 def assigned(node: Node, issuers: bool = False) -> list[str]:
@@ -273,8 +329,16 @@ def compose(
     answer = mark("".join(picked), [t for t in terms if len(t) >= 2])
     deadlines = find_deadlines("".join(picked)) or (find_deadlines(top.text) if asks_deadline(question) else [])
     targets = find_targets("".join(picked))
-    rows = [n for n in nodes if n.kind == "row" and n.doc == top.doc]
-    indicator = matching_row(searched, hits, rows, words)
+    rows = [n for n in nodes if n.kind == "row"]
+    indicator = matching_row(question, hits, rows) or matching_row(searched, hits, rows)
+    row = read_row(indicator.columns) if indicator is not None else None
+    if row is not None and (asks_number(question) or top is indicator):
+        # A question for a number is answered from the indicator row's own columns.
+        statement = display(row.statement())
+        if indicator.doc != top.doc:  # another plan of the index states it: say which
+            statement = f"{indicator.doc}：{statement}"
+        stated = mark(statement, [t for t in terms if len(t) >= 2])
+        answer = stated if top is indicator else f"{stated}\n{answer}"
     note, rule = "", None
     if not owners:
         rule = general_rule(nodes, top.doc)

@@ -27,11 +27,12 @@ from rapidfuzz import fuzz
 
 from kb.document import Node
 from kb.text.body import body_text
-from kb.text.dates import retrospective_heading, year_of
+from kb.text.dates import retrospective_heading
+from kb.text.indicators import read_row
 from kb.text.normalize import normalize
 from kb.text.owners import NO_PLACES, Places, learn_places, owner_spans
 from kb.text.sentences import sentences
-from kb.text.targets import deadline_action, find_targets, parse_quantity, split_unit
+from kb.text.targets import deadline_action, find_targets, parse_quantity
 
 __all__ = ["HEADERS_ZH", "LINK_THRESHOLD", "ROW_KEYS", "Commitment", "build_register", "to_rows"]
 
@@ -61,7 +62,6 @@ HEADERS_ZH = {
     "node_id": "条款编号",
 }
 
-_NO_VALUE = {"", "-", "—", "–", "/", "／", "无"}
 _TEXT_KINDS = ("clause", "item")
 
 
@@ -103,51 +103,29 @@ class Commitment:
 # ---------------------------------------------------------------------------
 
 
-def _column(columns: Sequence[tuple[str, str]], *keys: str) -> tuple[str, str] | None:
-    """First (header, value) whose whitespace-free header contains one of ``keys``."""
-    for header, value in columns:
-        h = normalize(header)
-        if any(k in h for k in keys):
-            return h, value.strip()
-    return None
-
-
-def _row_commitment(node: Node, places: Places = NO_PLACES) -> Commitment | None:
-    cols = node.columns
-    name = _column(cols, "名称") or _column(cols, "指标")
-    target = _column(cols, "目标", "规划值", "预期值")
-    if name is None or target is None:
-        return None
-    metric, unit = split_unit(name[1])
-    base = _column(cols, "基准", "现状")
-    attr = _column(cols, "属性")
-    cell = normalize(target[1])
-    parsed = parse_quantity(cell) if re.search(r"\d", cell) else None
-    if parsed:
-        comparator, value, cell_unit, _ = parsed
-        unit = unit or cell_unit
-    else:
-        comparator, value = "", cell  # 完成省定目标 / 面积不减少… keep the wording
-    year = year_of(target[0])
-    baseline = normalize(base[1]) if base else ""
-    text = node.text or "；".join(f"{normalize(h)}：{v}" for h, v in cols if v)
-    return Commitment(
-        id=f"{node.id}#1",
-        metric=metric,
-        comparator=comparator,
-        value=value,
-        unit=unit,
-        baseline="" if baseline in _NO_VALUE else baseline,
-        deadline=f"到{year}年" if year else "",
-        owners=assigned(node),  # a row's owners are its 部门 column's, never names in its cells
-        attribute=attr[1] if attr else "",
-        source="table",
-        node_id=node.id,
-        citation=node.citation,
-        page=node.page,
-        text=text,
-        doc=node.doc,
-    )
+def _row_commitments(node: Node) -> list[Commitment]:
+    """One commitment per target column of an indicator row, its columns found by their headers."""
+    row = read_row(node.columns)
+    if row is None:
+        return []
+    text = node.text or "；".join(f"{normalize(h)}：{v}" for h, v in node.columns if v)
+    out = []
+    for deadline, cell in row.targets or (("", ""),):
+        parsed = parse_quantity(cell) if re.search(r"\d", cell) else None
+        unit = row.unit
+        if parsed:
+            comparator, value, cell_unit, _ = parsed
+            unit = unit or cell_unit
+        else:
+            comparator, value = "", cell  # 完成省定目标 / 面积不减少… keep the wording
+        out.append(Commitment(
+            id=f"{node.id}#{len(out) + 1}", metric=row.name, comparator=comparator, value=value, unit=unit,
+            baseline=row.baseline, deadline=deadline,
+            owners=assigned(node),  # a row's owners are its 部门 column's, never names in its cells
+            attribute=row.attribute, source="table", node_id=node.id, citation=node.citation, page=node.page,
+            text=text, doc=node.doc,
+        ))
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -306,9 +284,9 @@ def build_register(
     for node in nodes:
         if (doc is not None and node.doc != doc) or (chapter is not None and node.chapter != chapter):
             continue
-        row = _row_commitment(node, places[node.doc]) if node.kind == "row" else None
-        if row is not None:
-            found = [row]
+        rows = _row_commitments(node) if node.kind == "row" else []
+        if rows:
+            found = rows
         elif node.kind in (*_TEXT_KINDS, "row") and node.text and not _retrospective(node):
             found = _clause_commitments(node, places[node.doc])  # a row of a project table reads like a clause
         else:
