@@ -305,14 +305,19 @@ def compose(
 
     picked = best_sentences(body_text(top), weigh, owners_wanted=wants_owner)
     # The owners the plan assigns in the clause's own note (（责任单位：…）) come first.
-    owners = assigned(top, issuers=wants_owner) or owners_in("".join(picked), top.doc)
-    if not owners:
+    if top.kind == "preamble":
+        # A header names issuers, addressees (各区人民政府，市政府各委、办、局：) and the documents
+        # it implements; only the issuers are its owners, and only for a question about who.
+        owners = assigned(top, issuers=wants_owner)
+    else:
+        owners = assigned(top) or owners_in("".join(picked), top.doc)
+    if not owners and top.kind != "preamble":
         # An enumeration's items inherit the body its lead sentence names (第十三条 市级河长履行
         #下列职责：…（二）每年巡查…): the cited clause still assigns them.
         lead = next(iter(sentences(body_text(top))), "")
         if lead and lead not in picked:
             owners = find_assigned(lead, places_of(nodes, top.doc))
-    if not owners and wants_owner:
+    if not owners and wants_owner and top.kind != "preamble":
         # The rest of the clause counts only where it assigns (…。由X牵头，Y配合。), never
         # for a body or place it merely names.
         owners = find_assigned(top.text, places_of(nodes, top.doc))
@@ -321,7 +326,8 @@ def compose(
         best = max((weigh(x) for x in picked), default=0.0)
         for h in hits[1:3]:
             alt = best_sentences(body_text(h.node), weigh, owners_wanted=True)
-            alt_owners = assigned(h.node) or owners_in("".join(alt), h.node.doc)
+            alt_owners = (assigned(h.node, issuers=True) if h.node.kind == "preamble"
+                          else assigned(h.node) or owners_in("".join(alt), h.node.doc))
             if alt_owners and max(weigh(x) for x in alt) >= 0.8 * best:
                 top, picked, owners = h.node, alt, alt_owners
                 hits = [h, *[x for x in hits if x is not h]]

@@ -175,3 +175,16 @@ def test_who_issued_this_notice_is_answered_from_its_header_even_when_little_els
     # Nor does a declined question that is not about the document itself.
     c = compose("哪个部门负责发布天气预报？", "x", [Hit(1, 0.2, NOTICE)], False, [], [NOTICE], words, overlap_weigh("x"))
     assert not c.found and c.owners == ()
+
+
+def test_a_headers_addressees_and_cited_documents_are_not_owners():
+    pre = Node(id="preamble", kind="preamble", title="某市人民政府办公厅关于某事的实施意见", parent=None, doc="某意见",
+               text="某市人民政府办公厅关于某事的实施意见\n各区人民政府，市政府各委、办、局：\n"
+                    "为贯彻落实《国务院办公厅关于某事的指导意见》，现提出以下实施意见。\n某市人民政府办公厅\n2022年12月28日",
+               owners=(("某市人民政府办公厅", "issuer"),))
+    q = "这份实施意见是为贯彻哪个文件而制定的？"
+    a = compose(q, q, [Hit(1, 1.0, pre)], True, ["贯彻"], [pre], words, overlap_weigh(q))
+    assert a.owners == ()
+    q2 = "这份意见是哪个单位发布的？"
+    b = compose(q2, q2, [Hit(1, 1.0, pre)], True, ["发布"], [pre], words, overlap_weigh(q2))
+    assert b.owners == ("某市人民政府办公厅",)
