@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kb.document import Node
 from kb.lexicon import lexicon
@@ -21,6 +21,7 @@ from kb.text.dates import find_deadlines, year_of
 from kb.text.indicators import IndicatorRow, read_row
 from kb.text.marks import mark
 from kb.text.notation import display, search_form
+from kb.text.notes import task_owners
 from kb.text.owners import Places, find_assigned, find_owners, find_places, learn_places
 from kb.text.sentences import sentences
 from kb.text.targets import Target, find_targets
@@ -247,6 +248,15 @@ def matching_row(question: str, hits: Sequence[Hit], rows: Sequence[Node]) -> No
     return hits[0].node if hits and hits[0].node.kind == "row" else None
 
 
+def with_task_owners(node: Node, nodes: Sequence[Node]) -> Node:
+    """``node`` with the owners of the one note that closes its whole task (see kb.text.notes.task_owners)."""
+    if node.owners or node.kind not in ("clause", "item"):
+        return node
+    inherited = task_owners([n for n in nodes if n.doc == node.doc and n.parent == node.parent])
+    got = inherited.get((node.doc, node.id))
+    return replace(node, owners=got) if got else node
+
+
 def assigned(node: Node, issuers: bool = False) -> list[str]:
     """The bodies a node's owner note or owner column assigns, lead bodies first.
 
@@ -305,12 +315,13 @@ def compose(
 
     picked = best_sentences(body_text(top), weigh, owners_wanted=wants_owner)
     # The owners the plan assigns in the clause's own note (（责任单位：…）) come first.
+    noted = with_task_owners(top, nodes)
     if top.kind == "preamble":
         # A header names issuers, addressees (各区人民政府，市政府各委、办、局：) and the documents
         # it implements; only the issuers are its owners, and only for a question about who.
         owners = assigned(top, issuers=wants_owner)
     else:
-        owners = assigned(top) or owners_in("".join(picked), top.doc)
+        owners = assigned(noted) or owners_in("".join(picked), top.doc)
     if not owners and top.kind != "preamble":
         # An enumeration's items inherit the body its lead sentence names (第十三条 市级河长履行
         #下列职责：…（二）每年巡查…): the cited clause still assigns them.
@@ -327,7 +338,7 @@ def compose(
         for h in hits[1:3]:
             alt = best_sentences(body_text(h.node), weigh, owners_wanted=True)
             alt_owners = (assigned(h.node, issuers=True) if h.node.kind == "preamble"
-                          else assigned(h.node) or owners_in("".join(alt), h.node.doc))
+                          else assigned(with_task_owners(h.node, nodes)) or owners_in("".join(alt), h.node.doc))
             if alt_owners and max(weigh(x) for x in alt) >= 0.8 * best:
                 top, picked, owners = h.node, alt, alt_owners
                 hits = [h, *[x for x in hits if x is not h]]

@@ -10,8 +10,10 @@ the owners from there.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kb.document import Node
 from kb.text.patterns import RE_SIGNATURE_DATE, is_signature_line
 
 #: Labels of an owner note and the role each gives: "lead" bodies answer for the task,
@@ -119,3 +121,28 @@ def find_issuers(lines: list[str]) -> tuple[Owner, ...]:
     if not names:
         names = [m.group(1) for t in squashed if (m := _HEADER_LINE.match(t))]
     return tuple(Owner(n, "issuer") for n in dict.fromkeys(names))
+
+
+# ------------------------------------------------------- a note that closes a task
+
+
+def task_owners(nodes: Sequence[Node]) -> dict[tuple[str, str], tuple[tuple[str, str], ...]]:
+    """(doc, id) → the owners a clause takes from the one note that closes its whole heading.
+
+    A task may run over several paragraphs with a single （责任部门：…） after the last one
+    (3．推进公园绿地全面开放共享 / paragraph / paragraph（责任部门：…）): the note assigns the
+    whole task.  Only then: when the heading holds exactly one note and it closes the heading's
+    last paragraph.  Where paragraphs carry notes of their own (1.…（A） 2.… 3.…（B）), a
+    paragraph without one is left without owners rather than given a neighbour's.
+    """
+    by_parent: dict[tuple[str, str | None], list[Node]] = {}
+    for n in nodes:
+        if n.kind in ("clause", "item"):
+            by_parent.setdefault((n.doc, n.parent), []).append(n)
+    out: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
+    for kids in by_parent.values():
+        noted = [n for n in kids if n.owners]
+        if len(kids) > 1 and len(noted) == 1 and noted[0] is kids[-1]:
+            for n in kids[:-1]:
+                out[(n.doc, n.id)] = noted[0].owners
+    return out

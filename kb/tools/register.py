@@ -30,6 +30,7 @@ from kb.text.body import body_text
 from kb.text.dates import retrospective_heading
 from kb.text.indicators import read_row
 from kb.text.normalize import normalize
+from kb.text.notes import task_owners
 from kb.text.owners import NO_PLACES, Places, learn_places, owner_spans
 from kb.text.sentences import sentences
 from kb.text.targets import deadline_action, find_targets, parse_quantity
@@ -281,9 +282,12 @@ def build_register(
     items: list[Commitment] = []
     seen: set[tuple[str, str, str, str]] = set()
     places = places_by_doc(nodes)
+    inherited = task_owners(nodes)
     for node in nodes:
         if (doc is not None and node.doc != doc) or (chapter is not None and node.chapter != chapter):
             continue
+        if (node.doc, node.id) in inherited:  # one note closes the whole task
+            node = replace(node, owners=inherited[(node.doc, node.id)])
         rows = _row_commitments(node) if node.kind == "row" else []
         if rows:
             found = rows

@@ -188,3 +188,14 @@ def test_a_headers_addressees_and_cited_documents_are_not_owners():
     q2 = "这份意见是哪个单位发布的？"
     b = compose(q2, q2, [Hit(1, 1.0, pre)], True, ["发布"], [pre], words, overlap_weigh(q2))
     assert b.owners == ("某市人民政府办公厅",)
+
+
+def test_a_task_whose_note_closes_its_last_paragraph_owns_the_first_one_too():
+    first = Node(id="s3.c1", kind="clause", title="推进开放共享", parent="s3", doc="某意见",
+                 text="逐步推动公园绿地全面免费开放。")
+    last = Node(id="s3.c2", kind="clause", title="附属绿地", parent="s3", doc="某意见",
+                text="引导附属绿地分时段开放。（责任部门：市绿化局、市规划局）",
+                owners=(("市绿化局", "lead"), ("市规划局", "lead")))
+    q = "公园免费开放由哪个部门负责？"
+    a = compose(q, q, [Hit(1, 1.0, first)], True, ["免费开放"], [first, last], words, overlap_weigh(q))
+    assert a.owners == ("市绿化局", "市规划局") and a.source is first

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from kb.text.notes import Owner, find_issuers, split_note
+from kb.document import Node
+from kb.text.notes import Owner, find_issuers, split_note, task_owners
 
 
 def test_a_closing_note_gives_lead_and_support_owners():
@@ -27,3 +28,19 @@ def test_a_plan_without_header_or_signature_has_no_issuer():
     assert find_issuers(["某市“十四五”生态环境保护规划", "2021年12月", "前言"]) == ()
     # a date alone in the text is not a signature
     assert find_issuers(["会议纪要。", "2019年8月20日"]) == ()
+
+
+def _clause(cid: str, parent: str, owners=()) -> Node:
+    return Node(id=cid, kind="clause", title=cid, parent=parent, doc="某意见", text="推进某项工作。", owners=owners)
+
+
+def test_one_note_after_the_last_paragraph_closes_the_whole_task():
+    a, b = _clause("s1.c1", "s1"), _clause("s1.c2", "s1", (("市绿化局", "lead"),))
+    assert task_owners([a, b]) == {("某意见", "s1.c1"): (("市绿化局", "lead"),)}
+
+
+def test_paragraphs_with_notes_of_their_own_lend_none_to_the_others():
+    kids = [_clause("s2.c1", "s2", (("甲局", "lead"),)), _clause("s2.c2", "s2"), _clause("s2.c3", "s2", (("乙局", "lead"),))]
+    assert task_owners(kids) == {}
+    # a note that does not close the heading's last paragraph closes only its own
+    assert task_owners([_clause("s3.c1", "s3", (("甲局", "lead"),)), _clause("s3.c2", "s3")]) == {}
