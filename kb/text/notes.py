@@ -54,18 +54,50 @@ class Owner:
         return {"name": self.name, "role": self.role}
 
 
+#: The same note without brackets, closing a paragraph after its last sentence or standing alone.
+_BARE_LABEL_NOTE = re.compile(rf"(?:^|(?<=[。；;\n]))\s*((?:{_LABEL})\s*[:：][^。（）()\n]*)[。；;]?\s*$")
+#: A closing bracket that assigns in words: （市生态环境局牵头，市水务局、各区政府配合）.
+_BRACKET_END = re.compile(r"[（(]([^（）()]{2,160})[）)]\s*[。；;]?\s*$")
+_ROLE_PART = re.compile(r"^由?(?P<names>.+?)(?P<role>按职责分工负责|分工负责|共同负责|牵头负责|牵头|负责|配合|参与|协助|协同)$")
+_SUPPORT_ROLES = ("配合", "参与", "协助", "协同")
+#: How the name of a body ends (市水务局, 各区政府, 临港新片区管委会, 各街镇 …).
+_BODY_END = re.compile(r"(?:局|委|办|厅|部|部门|政府|管委会|委员会|中心|单位|公司|集团|院|会|署|站|街道|街镇|乡镇|镇|区|县|市)$")
+
+
+def _role_note(inner: str) -> tuple[Owner, ...]:
+    """Owners of a bracket that is nothing but assignments (A、B牵头，C配合), else ()."""
+    out: list[Owner] = []
+    for part in re.split(r"[，,；;]", inner):
+        m = _ROLE_PART.match(part.strip())
+        if not m:
+            return ()
+        role = "support" if m.group("role") in _SUPPORT_ROLES else "lead"
+        names = [x.strip() for x in re.split(r"[、／/]", m.group("names"))]
+        if not all(2 <= len(n) <= 20 and _BODY_END.search(n) for n in names):
+            return ()
+        out += [Owner(n, role) for n in names if all(o.name != n for o in out)]
+    return tuple(out)
+
+
 def split_note(text: str) -> tuple[str, tuple[Owner, ...]]:
     """(the text without its closing owner note, the owners the note assigns).
 
-    Text without a note comes back unchanged with no owners.
+    A note is labelled (（责任单位：…）, or 责任单位：… closing the paragraph without brackets)
+    or a bracket of assignments only (（A牵头，B、C配合）).  Text without a note comes back
+    unchanged with no owners.
     """
-    m = _NOTE.search(text)
-    if not m:
-        return text, ()
-    owners = parse_note(m.group(1))
-    if not owners:
-        return text, ()
-    return text[: m.start()].rstrip(), owners
+    for rx in (_NOTE, _BARE_LABEL_NOTE):
+        m = rx.search(text)
+        if m:
+            owners = parse_note(m.group(1))
+            if owners:
+                return text[: m.start()].rstrip(), owners
+    m = _BRACKET_END.search(text)
+    if m:
+        owners = _role_note(m.group(1))
+        if owners:
+            return text[: m.start()].rstrip(), owners
+    return text, ()
 
 
 def parse_note(note: str) -> tuple[Owner, ...]:

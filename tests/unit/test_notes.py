@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from kb.document import Node
-from kb.text.notes import Owner, find_issuers, split_note, task_owners
+from kb.ingest.parse import parse_file
+from kb.text.notes import Owner, find_issuers, is_note, split_note, task_owners
 
 
 def test_a_closing_note_gives_lead_and_support_owners():
@@ -44,3 +45,29 @@ def test_paragraphs_with_notes_of_their_own_lend_none_to_the_others():
     assert task_owners(kids) == {}
     # a note that does not close the heading's last paragraph closes only its own
     assert task_owners([_clause("s3.c1", "s3", (("甲局", "lead"),)), _clause("s3.c2", "s3")]) == {}
+
+
+def test_a_bracket_of_assignments_is_a_note_too():
+    rest, owners = split_note("推进绿道建设。（市绿化市容局牵头，市水务局、各区政府配合）")
+    assert rest == "推进绿道建设。"
+    assert owners == (Owner("市绿化市容局", "lead"), Owner("市水务局", "support"), Owner("各区政府", "support"))
+    assert [o.name for o in split_note("推进建设。（市绿化局、市水务局按职责分工负责）")[1]] == ["市绿化局", "市水务局"]
+    # brackets that assign nothing, or name no body, are text
+    for text in ("推进绿道建设（2023年底前完成）。", "建立制度（市场主导、政府引导）。", "加强监管（企业负责）"):
+        assert split_note(text) == (text, ())
+
+
+def test_a_label_without_brackets_closes_a_paragraph_or_stands_alone():
+    assert [o.name for o in split_note("推进绿道建设。责任单位：市绿化市容局、市水务局")[1]] == ["市绿化市容局", "市水务局"]
+    assert is_note("责任单位：市绿化市容局、市水务局") and is_note("（市生态环境局负责）")
+    assert split_note("明确责任单位：要求各地落实")[1] == ()  # a label inside a sentence is no note
+
+
+def test_segmenter_attaches_the_new_note_forms(tmp_path):
+    path = tmp_path / "plan.txt"
+    path.write_text("\n".join(["一、主要任务", "（一）治理黑臭水体。全面排查整治。（市水务局牵头，各区政府配合）",
+                               "（二）推进垃圾分类。完善分类体系。", "责任单位：市绿化市容局"]), encoding="utf-8")
+    clauses = [n for n in parse_file(path).nodes if n.kind == "clause"]
+    assert len(clauses) == 2
+    assert clauses[0].owners == (("市水务局", "lead"), ("各区政府", "support"))
+    assert clauses[1].owners == (("市绿化市容局", "lead"),)
