@@ -269,7 +269,7 @@ def assigned(node: Node, issuers: bool = False) -> list[str]:
 
 
 #: A question about the document itself: 这份通知 / 本意见 / 该条例 …
-_THIS_DOCUMENT = re.compile(r"(?:这份|这个|这篇|本|该|此)(?:通知|意见|文件|规划|方案|条例|办法|决定|纲要|公告)")
+_THIS_DOCUMENT = re.compile(r"(?:这份|这个|这篇|这部|本|该|此)(?:通知|意见|文件|规划|方案|条例|办法|决定|纲要|公告)")
 
 
 def about_issuer(question: str, hits: Sequence[Hit]) -> Hit | None:

@@ -128,6 +128,8 @@ def is_note(text: str) -> bool:
 _ISSUER_FIELD = re.compile(r"^\s*(?:发布单位|发文单位|发文机关|发布机关|发布机构|制定机关|issuer)\s*[:：]\s*(.+?)\s*$")
 #: A red-header line: 国家发展改革委办公厅文件 / 某市人民政府文件.
 _HEADER_LINE = re.compile(r"^(.{2,40}?)\s*文件$")
+_ADOPTED = re.compile(r"(?:日|^)(?P<where>[^\d，。；《》]{2,12}?)第[一二三四五六七八九十百]+届"
+                      r"(?P<body>人民代表大会(?:常务委员会)?)第[一二三四五六七八九十百]+次会议(?:审议)?(?:通过|批准)")
 
 
 def find_issuers(lines: list[str]) -> tuple[Owner, ...]:
@@ -152,6 +154,11 @@ def find_issuers(lines: list[str]) -> tuple[Owner, ...]:
         names = [n for x in names for n in _SPLIT.split(x) if len(n) >= 2 and n not in ("-", "—")]
     if not names:
         names = [m.group(1) for t in squashed if (m := _HEADER_LINE.match(t))]
+    if not names:
+        # A regulation is issued by the congress that adopted it (X市第五届人民代表大会常务委员会
+        # 第二十二次会议通过 → X市人民代表大会常务委员会); the first adoption line counts.
+        m = next((m for t in squashed if (m := _ADOPTED.search(t))), None)
+        names = [m.group("where") + m.group("body")] if m else []
     return tuple(Owner(n, "issuer") for n in dict.fromkeys(names))
 
 

@@ -71,3 +71,8 @@ def test_segmenter_attaches_the_new_note_forms(tmp_path):
     assert len(clauses) == 2
     assert clauses[0].owners == (("市水务局", "lead"), ("各区政府", "support"))
     assert clauses[1].owners == (("市绿化市容局", "lead"),)
+
+
+def test_a_regulation_is_issued_by_the_congress_that_adopted_it():
+    lines = ["某市河长制条例", "2020年12月3日某市第五届人民代表大会常务委员会第二十二次会议通过"]
+    assert find_issuers(lines) == (Owner("某市人民代表大会常务委员会", "issuer"),)
