@@ -70,7 +70,7 @@ _HAN_RE = re.compile(f"[{HAN}]")
 
 _GOV_RE = re.compile(
     rf"各级党委和政府|党委和政府|[省市县]委(?:、|和)[省市县]?(?:人民)?政府"
-    rf"|(?:[{HAN}]{{2}}[市县区]|各?县{LP}区{RP}|[省市县区]|各级)?人民政府"
+    rf"|(?:[{HAN}]{{2}}[市县区]|各?县{LP}区{RP}|乡镇|乡{LP}镇{RP}|[省市县区乡镇]|各级)?人民政府"
     rf"|(?:各级|地方|本级|[省市县]|县{LP}区{RP})政府(?!采购|投资|购买|债|性|间|信息|工作报告)"
     rf"|各县{LP}区{RP}"
 )
@@ -416,7 +416,7 @@ _SUBJECT_RE = re.compile(
 
 
 #: How the name of a body ends: what makes a noun phrase an actor (主管部门, 人民政府, 河长办公室 …).
-_ACTOR_END = (r"(?:主管部门|部门|机关|管理机构|机构|人民政府|政府|办公室|委员会|总局|局|委|厅|中心|单位"
+_ACTOR_END = (r"(?:主管部门|部门|机关|管理机构|机构|人民政府|政府|办公室|办事处|委员会|总局|局|委|厅|中心|单位"
               r"|[河湖林田路]长|[总副]?[河湖林]长|[省市县区镇乡村]长|局长|组长)")
 #: A noun phrase naming a body: a short run of words (brackets and lists allowed) ending like one.
 #: Function words and verbs never stand inside such a name (…方案经河长审查后由本级人民政府…).
@@ -424,7 +424,8 @@ _NOT_IN_NAME = "由经报将向把被对为从后并时要已"
 _ACTOR_NP = rf"(?:(?![{_NOT_IN_NAME}])[{HAN}（）()、]){{0,28}}?{_ACTOR_END}"
 #: What a duty-bearer does next in a regulation or plan: 应当…, 负责…, 每年…, 对…实施….
 _DUTY_VERBS = ("(?:应当|应|须|必须|负责|可以|组织|统筹|建立|确定|批准|编制|履行|每年|每季度|每月|每半年|对|会同|"
-               "按照|依法|责令|研究|制定|担任|实施|督促|指导|开展|设立|接到|收到|发现|以)")
+               "按照|依法|责令|研究|制定|担任|实施|督促|指导|开展|设立|接到|收到|发现|以|要|将|协助|配合|做好|"
+               "承担|负有|在各自职责范围内|在职责范围内|按职责)")
 _DUTY_SUBJECT_RE = re.compile(
     rf"(?:^|(?<=[。；;：:，,！？\n]))(?:第[{CN_NUM}\d]+条\s*)?(?P<who>{_ACTOR_NP})(?={_DUTY_VERBS})"
 )
@@ -432,6 +433,8 @@ _DUTY_SUBJECT_RE = re.compile(
 _BY_ACTOR_RE = re.compile(
     rf"由(?P<who>{_ACTOR_NP})(?=会同|负责|组织|批准|建立|编制|确定|实施|责令|担任|统一|审查|审批|处|制定|报|按照|依法)"
 )
+#: 会同X…: the body joined to the work is an owner too (市生态环境局会同市水务局制定…).
+_WITH_ACTOR_RE = re.compile(rf"会同(?P<who>{_ACTOR_NP})(?=[{HAN}])")
 _LIST_SPLIT_RE = re.compile(r"、|或者|和|及|与|或")
 
 
@@ -450,12 +453,14 @@ def _duty_cands(s: str) -> list[_Cand]:
     统一监督管理; 由本级人民政府批准); a list (河长、河长办公室和有关部门应当…) names each.
     """
     out: list[_Cand] = []
-    for rx in (_DUTY_SUBJECT_RE, _BY_ACTOR_RE):
+    for rx in (_DUTY_SUBJECT_RE, _BY_ACTOR_RE, _WITH_ACTOR_RE):
         for m in rx.finditer(s):
             who = m.group("who")
             parts = [p for p in _LIST_SPLIT_RE.split(who) if p]
             if len(parts) > 1 and all(re.search(f"{_ACTOR_END}$", p) for p in parts):
                 names = tuple(parts)
+            elif "、" in who or "等" in who:
+                continue  # a list of mixed items (各县（区）、各有关部门 / 税务、海关等部门): the list rules read it
             else:
                 names = (who,)
             if all(len(n) >= 2 and not n.startswith(("和", "及", "与", "的")) for n in names):
