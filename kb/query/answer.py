@@ -30,6 +30,8 @@ from kb.text.tokenize import STOPWORDS
 #: Words that make a question about who is responsible.
 OWNER_CUES = tuple(lexicon("owner_cues"))
 DEADLINE_CUES = tuple(lexicon("deadline_cues"))
+#: Words that make a question ask who issued the document (发布, 印发 …).
+ISSUER_CUES = tuple(lexicon("issuer_cues"))
 #: Words that make a question ask for a number (多少, 目标, 达到 …).
 NUMBER_CUES = tuple(lexicon("number_cues"))
 #: Openers of a follow-up that leans on the previous question (那到什么时候完成？).
@@ -278,7 +280,7 @@ def about_issuer(question: str, hits: Sequence[Hit]) -> Hit | None:
     The header and signature of a notice name its issuers exactly, so such a question is
     answered from them even when the words of the question match little else.
     """
-    if not (_THIS_DOCUMENT.search(question) and asks_owner(question)):
+    if not (_THIS_DOCUMENT.search(question) and asks_owner(question) and any(c in question for c in ISSUER_CUES)):
         return None
     return next((h for h in hits[:5] if h.node.kind == "preamble" and assigned(h.node, issuers=True)), None)
 

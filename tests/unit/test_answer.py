@@ -199,3 +199,10 @@ def test_a_task_whose_note_closes_its_last_paragraph_owns_the_first_one_too():
     q = "公园免费开放由哪个部门负责？"
     a = compose(q, q, [Hit(1, 1.0, first)], True, ["免费开放"], [first, last], words, overlap_weigh(q))
     assert a.owners == ("市绿化局", "市规划局") and a.source is first
+
+
+def test_a_question_on_the_tasks_of_this_document_is_not_about_its_issuer():
+    q = "这份通知的某项建设由哪个部门负责？"
+    hits = [Hit(1, 1.0, CLAUSE), Hit(2, 0.9, NOTICE)]
+    a = compose(q, q, hits, True, ["建设"], [*NODES, NOTICE], words, overlap_weigh(q))
+    assert a.source is CLAUSE and "甲部办公厅" not in a.owners
