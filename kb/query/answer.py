@@ -179,6 +179,48 @@ def best_sentences(
     return [sents[i] for i in sorted(chosen)]
 
 
+_OPENS_LIST = re.compile(r"(?:[^，；,;：:]{0,20}[：:])?(?:对|在|将|把|针对|以|推动|支持)")
+_SEGMENT_RE = re.compile(r"[^，；,;：:。！？]+[，；,;：:。！？]?")
+
+
+def answering_owners(picked: Sequence[str], weigh: Callable[[str], float],
+                     owners_in: Callable[[str], list[str]], places: Places) -> list[str]:
+    """For a question about who: the bodies of the clauses (分句) that answer it, plus any body
+    a picked sentence assigns outright (由X牵头).
+
+    One sentence often gives different work to different bodies (中心城区（甲区、乙区）实施试点，
+    丙县、丁县分别实施收转运设施建设项目): the bodies of the clause the question asks about are
+    its owners, not those of the clause beside it.  [] when those clauses name no body.
+    """
+    raw = [[m.group(0) for m in _SEGMENT_RE.finditer(sent)] for sent in picked]
+    top = max((weigh(x) for sent in raw for x in sent), default=0.0)
+    if top <= 0:
+        return []
+    segs: list[str] = []
+    for sent in raw:
+        pending = ""
+        for x in sent:
+            # 对/在/将…, A，B，C等…实施: an object list opened by a preposition runs over commas
+            # until the clause that carries its verb (对甲县红鱼洞水库、焦家河，乙双桥水库，丙县…等
+            # 良好水体实施岸坡修整); any other clause stands alone.
+            if pending or (_OPENS_LIST.match(x) and weigh(x) < 0.2 * top):
+                pending += x
+                if weigh(x) < 0.2 * top:
+                    continue
+            segs.append(pending or x)
+            pending = ""
+        if pending:
+            segs.append(pending)
+    scores = [weigh(x) for x in segs]
+    best = max(scores, default=0.0)
+    chosen = [x for x, sc in zip(segs, scores, strict=True) if sc >= 0.8 * best]
+    owners = owners_in("".join(chosen))
+    if not owners:
+        return []
+    duty = [o for s in picked for o in find_assigned(s, places) if o not in owners]
+    return owners + duty
+
+
 def places_of(nodes: Sequence[Node], doc: str) -> Places:
     """The places one document defines (cached for the same texts)."""
     return learn_places(n.text for n in nodes if n.doc == doc)
@@ -323,7 +365,9 @@ def compose(
         # it implements; only the issuers are its owners, and only for a question about who.
         owners = assigned(top, issuers=wants_owner)
     else:
-        owners = assigned(noted) or owners_in("".join(picked), top.doc)
+        owners = assigned(noted) or (wants_owner and answering_owners(
+            picked, weigh, lambda t: owners_in(t, top.doc), places_of(nodes, top.doc))) \
+            or owners_in("".join(picked), top.doc)
     if not owners and top.kind != "preamble":
         # An enumeration's items inherit the body its lead sentence names (第十三条 市级河长履行
         #下列职责：…（二）每年巡查…): the cited clause still assigns them.

@@ -53,7 +53,7 @@ _LEAD_WORDS_RE = re.compile(lexicon("owner_lead_words").pattern())
 _GENERIC_QUALIFIERS = {"各", "各级", "市级", "县级", "省级", "有关", "相关", "职能", "国家", "市", "县", "省"}
 
 # Blocked last characters before 区/县/市 (zone and common words: 保护区, 城区, 示范区 …).
-_BLOCK_QU = set("护范城园地新景社辖片山库矿林牧灾老特市郊街校营能态控制展中居产心冲验集业游源险感治管"
+_BLOCK_QU = set("护范城园地新景社辖片山库矿林牧灾老特市郊街校营能态控制展中居产心冲验集业游源险感治管泳"
                 "陷害发外内边主副禁分小港厂点重各全本该两镇乡村类胜弱成行领苏济开质殊殖聚住商宅岸湖"
                 "流海原线坡碳零排污染耕谷级型式性化试带域入出物院给一二三四五六七八九十")
 _BLOCK_XIAN = set("全各本该每郡范点强级城市区贫困业大准态色型邻旧两")
@@ -431,7 +431,8 @@ _DUTY_SUBJECT_RE = re.compile(
 )
 #: 由X负责/批准/编制…: the body after 由 carries the duty.
 _BY_ACTOR_RE = re.compile(
-    rf"由(?P<who>{_ACTOR_NP})(?=会同|负责|组织|批准|建立|编制|确定|实施|责令|担任|统一|审查|审批|处|制定|报|按照|依法)"
+    rf"由(?P<who>{_ACTOR_NP})(?=会同|负责|组织|批准|建立|编制|确定|实施|责令|担任|统一|审查|审批|处|制定|报|按照|依法"
+    r"|根据|依照|依据|结合|按)"
 )
 #: 会同X…: the body joined to the work is an owner too (市生态环境局会同市水务局制定…).
 _WITH_ACTOR_RE = re.compile(rf"会同(?P<who>{_ACTOR_NP})(?=[{HAN}])")
@@ -439,7 +440,7 @@ _LIST_SPLIT_RE = re.compile(r"、|或者|和|及|与|或")
 
 
 #: Words that qualify a body without naming a place (本级人民政府, 县级以上人民政府).
-_QUALIFIERS = ("本级", "上级", "同级", "所在地", "以上", "各级")
+_QUALIFIERS = ("本级", "上级", "同级", "所在地", "以上", "各级", "地方")
 
 
 def _qualifies(prefix: str) -> bool:
@@ -463,7 +464,7 @@ def _duty_cands(s: str) -> list[_Cand]:
                 continue  # a list of mixed items (各县（区）、各有关部门 / 税务、海关等部门): the list rules read it
             else:
                 names = (who,)
-            if all(len(n) >= 2 and not n.startswith(("和", "及", "与", "的")) for n in names):
+            if all(len(n) >= 2 and not n.startswith(("和", "及", "与", "的", "会同")) for n in names):
                 out.append(_Cand(m.start("who"), m.end("who"), names, 1))
     return out
 
@@ -479,6 +480,8 @@ def _chosen(s: str, places: Places) -> tuple[list[_Cand], list[tuple[int, int]]]
     duties: list[tuple[int, int]] = []
     for m in _GOV_RE.finditer(s):
         start = _region_start(s, m.start(), places)
+        if s.startswith("以上", start):  # 地级以上市人民政府: 以上 qualifies, it names no place
+            start += 2
         cands.append(_Cand(start, m.end(), (s[start: m.end()],), 0))
     for m in _GENERIC_DEPT_RE.finditer(s):
         if re.search("各|有关|相关|职能", m.group(0)):

@@ -206,3 +206,19 @@ def test_a_question_on_the_tasks_of_this_document_is_not_about_its_issuer():
     hits = [Hit(1, 1.0, CLAUSE), Hit(2, 0.9, NOTICE)]
     a = compose(q, q, hits, True, ["建设"], [*NODES, NOTICE], words, overlap_weigh(q))
     assert a.source is CLAUSE and "甲部办公厅" not in a.owners
+
+
+def test_a_sentence_that_gives_different_work_to_different_bodies_answers_with_the_asked_ones():
+    teach = Node(id="ch1.c1", kind="clause", title="t", parent="ch1", doc="甲规划", chapter=1,
+                 text="支持云溪县、石门县和白沙区建设生态示范县（区）。")
+    clause = Node(id="ch7.c1", kind="clause", title="t", parent="ch7", doc="甲规划", chapter=7,
+                  text="中心城区（白沙区）实施垃圾分类试点，云溪县、石门县分别实施收转运设施建设项目。")
+    q = "哪些县要实施收转运设施建设项目？"
+    a = compose(q, q, [Hit(1, 1.0, clause)], True, ["收转运"], [teach, clause], words, overlap_weigh(q))
+    assert a.owners == ("云溪县", "石门县")
+    # an object list opened by 对 runs over commas to the clause that carries its verb
+    box = Node(id="box1.i2", kind="item", title="t", parent="box1", doc="甲规划", chapter=2,
+               text="良好水体保护项目：对云溪县红鱼水库，石门县双桥水库，白沙区黄石水库等良好水体实施岸坡修整。")
+    q2 = "哪些地方的良好水体要实施岸坡修整？"
+    b = compose(q2, q2, [Hit(1, 1.0, box)], True, ["岸坡修整"], [teach, box], words, overlap_weigh(q2))
+    assert b.owners == ("云溪县", "石门县", "白沙区")
