@@ -20,11 +20,12 @@ from kb.text.body import body_text
 from kb.text.dates import find_deadlines, year_of
 from kb.text.indicators import IndicatorRow, read_row
 from kb.text.marks import mark
-from kb.text.notation import display, search_form
+from kb.text.normalize import normalize
+from kb.text.notation import search_form
 from kb.text.notes import task_owners
 from kb.text.owners import Places, find_assigned, find_owners, find_places, learn_places
 from kb.text.sentences import sentences
-from kb.text.targets import Target, find_targets
+from kb.text.targets import Target, find_targets, parse_quantity
 from kb.text.tokenize import STOPWORDS
 
 #: Words that make a question about who is responsible.
@@ -301,6 +302,30 @@ def with_task_owners(node: Node, nodes: Sequence[Node]) -> Node:
     return replace(node, owners=got) if got else node
 
 
+#: Columns of a row that mean nothing on their own (序号 3, 类别 (一)…).
+_ROW_NOISE = ("序号", "编号", "类别", "分类", "领域")
+
+
+def row_extract(row: Node) -> str:
+    """The row's own text from its first meaningful column on (指标名称：…；2020年基准值：…；…)."""
+    parts = [p for p in (row.text or "").split("；") if p]
+    while parts and any(normalize(parts[0]).replace(" ", "").startswith(k) for k in _ROW_NOISE):
+        parts = parts[1:]
+    return "；".join(parts) or row.text
+
+
+def row_targets(row: IndicatorRow, node: Node) -> list[Target]:
+    """The row's numeric targets, one per target column, as the answer's targets."""
+    out = []
+    for deadline, cell in row.targets:
+        parsed = parse_quantity(cell) if re.search(r"\d", cell) else None
+        if parsed:
+            comparator, value, unit, _ = parsed
+            out.append(Target(row.name, comparator, value, row.unit or unit, row.baseline or None, deadline or None,
+                              text=node.text))
+    return out
+
+
 def assigned(node: Node, issuers: bool = False) -> list[str]:
     """The bodies a node's owner note or owner column assigns, lead bodies first.
 
@@ -395,13 +420,18 @@ def compose(
     rows = [n for n in nodes if n.kind == "row"]
     indicator = matching_row(question, hits, rows) or matching_row(searched, hits, rows)
     row = read_row(indicator.columns) if indicator is not None else None
-    if row is not None and (asks_number(question) or top is indicator):
-        # A question for a number is answered from the indicator row's own columns.
-        statement = display(row.statement())
-        if indicator.doc != top.doc:  # another plan of the index states it: say which
-            statement = f"{indicator.doc}：{statement}"
-        stated = mark(statement, [t for t in terms if len(t) >= 2])
-        answer = stated if top is indicator else f"{stated}\n{answer}"
+    if row is not None and (top is indicator or asks_number(question) and not (wants_owner and not owners)):
+        # A question for a number is answered from the indicator row: the row is the source and its
+        # own columns are the answer (baseline, targets with their years, attribute), whatever their order.
+        if top is not indicator:
+            first = next((h for h in hits if h.node is indicator), None) or Hit(0, 0.0, indicator)
+            hits = [replace(h, rank=i + 1) for i, h in enumerate([first, *[h for h in hits if h is not first]])]
+            top = indicator
+        picked = [row_extract(indicator)]
+        answer = mark(picked[0], [t for t in terms if len(t) >= 2])
+        owners = assigned(indicator)
+        targets = row_targets(row, indicator)
+        deadlines = [d for d, v in row.targets if d and v]
     note, rule = "", None
     if not owners:
         rule = general_rule(nodes, top.doc)

@@ -37,14 +37,6 @@ class IndicatorRow:
     targets: tuple[tuple[str, str], ...]
     attribute: str
 
-    def statement(self) -> str:
-        """The row as one line a reader can check against the table."""
-        parts = [f"{self.baseline_label} {self.baseline}"] if self.baseline else []
-        parts += [f"{d}目标 {v}" if d else f"目标 {v}" for d, v in self.targets if v]
-        unit = f"（{self.unit}）" if self.unit else ""
-        attr = f"，{self.attribute}指标" if self.attribute else ""
-        return f"{self.name}{unit}：{'，'.join(parts)}{attr}。"
-
     def to_dict(self) -> dict:
         return {"name": self.name, "unit": self.unit, "baseline": self.baseline, "baseline_label": self.baseline_label,
                 "targets": [{"deadline": d, "value": v} for d, v in self.targets], "attribute": self.attribute}

@@ -68,9 +68,12 @@ def test_a_number_question_is_answered_from_the_row_value_baseline_and_deadline(
     q = "城镇污水处理率的目标是多少？"
     a = compose(q, q, [Hit(1, 1.0, CLAUSE), Hit(2, 0.8, SEWAGE)], True, ["污水处理率"], [CLAUSE, SEWAGE],
                 lambda t: [t[i:i + 2] for i in range(len(t) - 1)], lambda s: 1.0)
-    assert a.indicator is SEWAGE
-    first = a.answer.split("\n")[0].replace("【", "").replace("】", "")
-    assert first == "城镇污水处理率（%）：2020年基准值 95.92，到2025年目标 ≥96，约束性指标。"
+    assert a.indicator is SEWAGE and a.source is SEWAGE, "the row is the source of a number's answer"
+    assert a.answer.replace("【", "").replace("】", "") == \
+        "指标名称：城镇污水处理率(%)；2020年基准值：95.92；2025年目标：≥96；指标属性：约束性"
+    assert [(t.comparator, t.value, t.unit, t.baseline, t.deadline) for t in a.targets] == [
+        ("≥", "96", "%", "95.92", "到2025年")]
+    assert a.deadlines == ("到2025年",) and [h.rank for h in a.citations] == [1, 2]
     d = a.to_dict()["indicator"]
     assert (d["baseline"], d["targets"], d["attribute"]) == ("95.92", [{"deadline": "到2025年", "value": "≥96"}], "约束性")
     assert d["columns"]["2020年基准值"] == "95.92"
@@ -78,4 +81,4 @@ def test_a_number_question_is_answered_from_the_row_value_baseline_and_deadline(
     q2 = "城镇污水处理能力怎么提升？"
     b = compose(q2, q2, [Hit(1, 1.0, CLAUSE), Hit(2, 0.8, SEWAGE)], True, [], [CLAUSE, SEWAGE],
                 lambda t: [t[i:i + 2] for i in range(len(t) - 1)], lambda s: 1.0)
-    assert "基准值" not in b.answer
+    assert "基准值" not in b.answer and b.source is CLAUSE
