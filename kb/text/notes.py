@@ -108,12 +108,25 @@ def parse_note(note: str) -> tuple[Owner, ...]:
     for k, m in enumerate(parts):
         role = ROLE_OF_LABEL[m.group(1)]
         end = parts[k + 1].start() if k + 1 < len(parts) else len(note)
-        for raw in _SPLIT.split(note[m.end():end]):
-            name = _TAIL.sub("", raw.strip(" 。.：:"))
-            if len(name) >= 2 and name not in seen:
-                seen.add(name)
-                out.append(Owner(name, role))
+        for group in _GROUP_SPLIT.split(note[m.end():end]):
+            for raw in _shared_head(group.split("、")):
+                name = _TAIL.sub("", raw.strip(" 。.：:"))
+                if len(name) >= 2 and name not in seen:
+                    seen.add(name)
+                    out.append(Owner(name, role))
     return tuple(out)
+
+
+_GROUP_SPLIT = re.compile(r"[，,；;／/]|\s+")
+_PLACE_HEAD = re.compile(r"^(.+?[区县市镇])((?:人民)?政府|管委会)$")
+
+
+def _shared_head(items: list[str]) -> list[str]:
+    """嘉定区、青浦区、奉贤区政府: the head noun of the last item belongs to every place before it."""
+    m = _PLACE_HEAD.match(items[-1].strip()) if len(items) > 1 else None
+    if m and all(re.fullmatch(r".{1,8}[区县市镇]", x.strip()) for x in items[:-1]):
+        return [x.strip() + m.group(2) for x in items[:-1]] + [items[-1]]
+    return items
 
 
 def is_note(text: str) -> bool:

@@ -76,3 +76,11 @@ def test_segmenter_attaches_the_new_note_forms(tmp_path):
 def test_a_regulation_is_issued_by_the_congress_that_adopted_it():
     lines = ["某市河长制条例", "2020年12月3日某市第五届人民代表大会常务委员会第二十二次会议通过"]
     assert find_issuers(lines) == (Owner("某市人民代表大会常务委员会", "issuer"),)
+
+
+def test_a_list_of_places_shares_the_head_noun_of_its_last_item():
+    from kb.text.notes import parse_note
+
+    names = [o.name for o in parse_note("责任部门：甲区、乙区、丙县政府，丁新片区管委会")]
+    assert names == ["甲区政府", "乙区政府", "丙县政府", "丁新片区管委会"]
+    assert [o.name for o in parse_note("责任单位：市水务局、各区政府")] == ["市水务局", "各区政府"]
