@@ -19,7 +19,7 @@ from kb.document import Node
 from kb.ingest.clean import Block
 from kb.text.dates import YEAR
 from kb.text.normalize import squash, tidy
-from kb.text.notes import Owner, is_note, parse_note, split_note
+from kb.text.notes import Owner, find_issuers, is_note, parse_note, split_note
 from kb.text.patterns import (
     CN_NUM,
     MARKERS,
@@ -507,7 +507,18 @@ def segment(blocks: list[Block], doc: str) -> tuple[list[Node], str]:
         else:
             _text(bld, b, h)
     _sign_off(bld)
+    _issuers(bld)
     return [_freeze(o, doc) for o in bld.nodes], scheme
+
+
+def _issuers(bld: _Builder) -> None:
+    """The preamble of a notice or opinion is owned by the bodies that issue it (header, signature)."""
+    pre = next((o for o in bld.nodes if o.kind == "preamble"), None)
+    if pre is None:
+        return
+    for o in find_issuers([line for part in pre.parts for line in part.split("\n")]):
+        if o not in pre.owners:
+            pre.owners.append(o)
 
 
 _FRONT_TITLE = re.compile(r"^\s*(?:标题|title|Title)\s*[:：]\s*(.+?)\s*$")

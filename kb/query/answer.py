@@ -11,22 +11,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kb.document import Node
 from kb.lexicon import lexicon
 from kb.query.search import MAX_QUERY_CHARS, Hit
 from kb.text.body import body_text
-from kb.text.dates import find_deadlines
+from kb.text.dates import find_deadlines, year_of
+from kb.text.indicators import IndicatorRow, read_row
 from kb.text.marks import mark
-from kb.text.owners import Places, find_owners, find_places, learn_places
+from kb.text.normalize import normalize
+from kb.text.notation import search_form
+from kb.text.notes import task_owners
+from kb.text.owners import Places, find_assigned, find_owners, find_places, learn_places
 from kb.text.sentences import sentences
-from kb.text.targets import Target, find_targets
+from kb.text.targets import Target, find_targets, parse_quantity
 from kb.text.tokenize import STOPWORDS
 
 #: Words that make a question about who is responsible.
 OWNER_CUES = tuple(lexicon("owner_cues"))
 DEADLINE_CUES = tuple(lexicon("deadline_cues"))
+#: Words that make a question ask who issued the document (发布, 印发 …).
+ISSUER_CUES = tuple(lexicon("issuer_cues"))
+#: Words that make a question ask for a number (多少, 目标, 达到 …).
+NUMBER_CUES = tuple(lexicon("number_cues"))
 #: Openers of a follow-up that leans on the previous question (那到什么时候完成？).
 FOLLOW_UP = re.compile("^" + lexicon("follow_up_cues").pattern())
 
@@ -58,6 +66,11 @@ class Answer:
     def source(self) -> Node | None:
         return self.citations[0].node if self.citations and self.found else None
 
+    @property
+    def indicator_row(self) -> IndicatorRow | None:
+        """The matching row read by its headers: baseline, targets with their deadlines, attribute."""
+        return read_row(self.indicator.columns) if self.indicator is not None else None
+
     def to_dict(self) -> dict:
         return {
             "question": self.question,
@@ -73,9 +86,16 @@ class Answer:
             "found": self.found,
             "note": self.note,
             "general_rule": _node_ref(self.general_rule),
-            "indicator": _node_ref(self.indicator, with_columns=True),
+            "indicator": _indicator_ref(self.indicator, self.indicator_row),
             "searched": self.searched,
         }
+
+
+def _indicator_ref(n: Node | None, row: IndicatorRow | None) -> dict | None:
+    d = _node_ref(n, with_columns=True)
+    if d is not None and row is not None:
+        d.update(row.to_dict())
+    return d
 
 
 def _node_ref(n: Node | None, with_columns: bool = False) -> dict | None:
@@ -128,6 +148,10 @@ def asks_deadline(question: str) -> bool:
     return any(c in question for c in DEADLINE_CUES)
 
 
+def asks_number(question: str) -> bool:
+    return any(c in question for c in NUMBER_CUES)
+
+
 # ------------------------------------------------------------------ extract
 
 
@@ -156,6 +180,48 @@ def best_sentences(
     return [sents[i] for i in sorted(chosen)]
 
 
+_OPENS_LIST = re.compile(r"(?:[^，；,;：:]{0,20}[：:])?(?:对|在|将|把|针对|以|推动|支持)")
+_SEGMENT_RE = re.compile(r"[^，；,;：:。！？]+[，；,;：:。！？]?")
+
+
+def answering_owners(picked: Sequence[str], weigh: Callable[[str], float],
+                     owners_in: Callable[[str], list[str]], places: Places) -> list[str]:
+    """For a question about who: the bodies of the clauses (分句) that answer it, plus any body
+    a picked sentence assigns outright (由X牵头).
+
+    One sentence often gives different work to different bodies (中心城区（甲区、乙区）实施试点，
+    丙县、丁县分别实施收转运设施建设项目): the bodies of the clause the question asks about are
+    its owners, not those of the clause beside it.  [] when those clauses name no body.
+    """
+    raw = [[m.group(0) for m in _SEGMENT_RE.finditer(sent)] for sent in picked]
+    top = max((weigh(x) for sent in raw for x in sent), default=0.0)
+    if top <= 0:
+        return []
+    segs: list[str] = []
+    for sent in raw:
+        pending = ""
+        for x in sent:
+            # 对/在/将…, A，B，C等…实施: an object list opened by a preposition runs over commas
+            # until the clause that carries its verb (对甲县红鱼洞水库、焦家河，乙双桥水库，丙县…等
+            # 良好水体实施岸坡修整); any other clause stands alone.
+            if pending or (_OPENS_LIST.match(x) and weigh(x) < 0.2 * top):
+                pending += x
+                if weigh(x) < 0.2 * top:
+                    continue
+            segs.append(pending or x)
+            pending = ""
+        if pending:
+            segs.append(pending)
+    scores = [weigh(x) for x in segs]
+    best = max(scores, default=0.0)
+    chosen = [x for x, sc in zip(segs, scores, strict=True) if sc >= 0.8 * best]
+    owners = owners_in("".join(chosen))
+    if not owners:
+        return []
+    duty = [o for s in picked for o in find_assigned(s, places) if o not in owners]
+    return owners + duty
+
+
 def places_of(nodes: Sequence[Node], doc: str) -> Places:
     """The places one document defines (cached for the same texts)."""
     return learn_places(n.text for n in nodes if n.doc == doc)
@@ -172,29 +238,118 @@ def general_rule(nodes: Sequence[Node], doc: str | None = None) -> Node | None:
     return None
 
 
-def matching_row(question: str, hits: Sequence[Hit], rows: Sequence[Node], words) -> Node | None:
-    """An indicator-table row whose name shares most of its words with the question."""
-    q = set(content_words(question, words))
-    if not q:
-        return None
-    best, best_score = None, 0.0
-    for r in list(rows):
-        name = set(content_words(r.title, words))
-        if not name:
+def _bigrams(s: str) -> set[str]:
+    s = re.sub(r"[\s*＊（）()、，,]", "", s)
+    return {s[i: i + 2] for i in range(len(s) - 1)}
+
+
+def _name_forms(name: str) -> list[str]:
+    """An indicator's name as a question may say it: without its brackets, and each bracket's
+    own term (细颗粒物(PM2.5)浓度 → 细颗粒物浓度, pm2.5); units are not names."""
+    s = search_form(name)
+    inner = [x for x in re.findall(r"[（(]([^（）()]+)[）)]", s) if len(x) >= 2 and not re.fullmatch(r"[%‰a-zμ/\d²³]+", x)
+             or re.search(r"[a-z]+\d", x)]
+    outer = re.sub(r"[（(][^（）()]*[）)]", "", s)
+    return [f for f in [outer, *inner] if len(f) >= 2]
+
+
+def name_match(question: str, name: str) -> float:
+    """How much of an indicator's name (in its best form) the question contains, 0–1, by char bigrams."""
+    q = _bigrams(search_form(question))
+    best = 0.0
+    for form in _name_forms(name):
+        b = _bigrams(form)
+        if b:
+            best = max(best, len(b & q) / len(b))
+    return best
+
+
+#: Share of an indicator's name a question must contain for the row to answer it.
+ROW_MATCH = 0.75
+
+
+def matching_row(question: str, hits: Sequence[Hit], rows: Sequence[Node]) -> Node | None:
+    """The indicator-table row a question names, among the rows of the documents it found.
+
+    The row whose name the question contains best wins (ties: the row whose target year the
+    question names, then the row search ranked higher); without such a row, a row that
+    search itself ranked first.
+    """
+    docs = {h.node.doc for h in hits[:5]}
+    rank = {(h.node.doc, h.node.id): h.rank for h in hits}
+    year = year_of(question)
+    scored = []
+    for r in rows:
+        if r.doc not in docs:
             continue
-        overlap = len(q & name) / len(name)
-        if overlap > best_score:
-            best, best_score = r, overlap
-    for h in hits[:3]:
-        if h.node.kind == "row":
-            return h.node
-    return best if best_score >= 0.6 else None
+        score = name_match(question, r.title)
+        if score < ROW_MATCH:
+            continue
+        read = read_row(r.columns)
+        has_year = bool(year and read and any(d == f"到{year}年" for d, _ in read.targets))
+        scored.append((score, has_year, -rank.get((r.doc, r.id), 99), r))
+    if scored:
+        return max(scored, key=lambda x: x[:3])[3]
+    return hits[0].node if hits and hits[0].node.kind == "row" else None
 
 
-def assigned(node: Node) -> list[str]:
-    """The bodies a node's owner note or owner column assigns, lead bodies first."""
-    ranked = sorted(node.owners, key=lambda o: o[1] != "lead")
+def with_task_owners(node: Node, nodes: Sequence[Node]) -> Node:
+    """``node`` with the owners of the one note that closes its whole task (see kb.text.notes.task_owners)."""
+    if node.owners or node.kind not in ("clause", "item"):
+        return node
+    inherited = task_owners([n for n in nodes if n.doc == node.doc and n.parent == node.parent])
+    got = inherited.get((node.doc, node.id))
+    return replace(node, owners=got) if got else node
+
+
+#: Columns of a row that mean nothing on their own (序号 3, 类别 (一)…).
+_ROW_NOISE = ("序号", "编号", "类别", "分类", "领域")
+
+
+def row_extract(row: Node) -> str:
+    """The row's own text from its first meaningful column on (指标名称：…；2020年基准值：…；…)."""
+    parts = [p for p in (row.text or "").split("；") if p]
+    while parts and any(normalize(parts[0]).replace(" ", "").startswith(k) for k in _ROW_NOISE):
+        parts = parts[1:]
+    return "；".join(parts) or row.text
+
+
+def row_targets(row: IndicatorRow, node: Node) -> list[Target]:
+    """The row's numeric targets, one per target column, as the answer's targets."""
+    out = []
+    for deadline, cell in row.targets:
+        parsed = parse_quantity(cell) if re.search(r"\d", cell) else None
+        if parsed:
+            comparator, value, unit, _ = parsed
+            out.append(Target(row.name, comparator, value, row.unit or unit, row.baseline or None, deadline or None,
+                              text=node.text))
+    return out
+
+
+def assigned(node: Node, issuers: bool = False) -> list[str]:
+    """The bodies a node's owner note or owner column assigns, lead bodies first.
+
+    A preamble's issuers (role ``issuer``, from the notice's header or signature) count
+    only when ``issuers`` is set: they answer "who issued this", not every question
+    whose best passage is the preamble.
+    """
+    ranked = sorted((o for o in node.owners if issuers or o[1] != "issuer"), key=lambda o: o[1] != "lead")
     return list(dict.fromkeys(name for name, _ in ranked))
+
+
+#: A question about the document itself: 这份通知 / 本意见 / 该条例 …
+_THIS_DOCUMENT = re.compile(r"(?:这份|这个|这篇|这部|本|该|此)(?:通知|意见|文件|规划|方案|条例|办法|决定|纲要|公告)")
+
+
+def about_issuer(question: str, hits: Sequence[Hit]) -> Hit | None:
+    """The cited preamble that answers "who issued this document", if the question asks that.
+
+    The header and signature of a notice name its issuers exactly, so such a question is
+    answered from them even when the words of the question match little else.
+    """
+    if not (_THIS_DOCUMENT.search(question) and asks_owner(question) and any(c in question for c in ISSUER_CUES)):
+        return None
+    return next((h for h in hits[:5] if h.node.kind == "preamble" and assigned(h.node, issuers=True)), None)
 
 
 def compose(
@@ -208,6 +363,10 @@ def compose(
     weigh: Callable[[str], float],
 ) -> Answer:
     """Build the answer object from ranked hits (the caller decides whether they are relevant)."""
+    issuer = about_issuer(question, hits) if hits else None
+    if issuer is not None:
+        found = True
+        hits = [issuer, *[h for h in hits if h is not issuer]]
     if not hits or not found:
         return Answer(question, "", citations=tuple(hits), found=False, note=NOT_FOUND_NOTE, searched=searched)
     wants_owner = asks_owner(question)
@@ -215,27 +374,42 @@ def compose(
 
     def owners_in(text: str, doc: str) -> list[str]:
         # A bare county name counts only when the question asks who or where, and only one
-        # that the document itself names in full (see kb.text.owners.learn_places).
+        # that the document itself names in full (see kb.text.owners.learn_places); in the
+        # answering sentences it joins the full names beside it (对X县…水库，Y双桥水库…).
         places = places_of(nodes, doc)
-        return find_owners(text, places) or (find_places(text, places) if wants_owner else [])
+        found_ = find_owners(text, places)
+        if wants_owner:
+            found_ += [p for p in find_places(text, places) if p not in found_]
+        return found_
 
     picked = best_sentences(body_text(top), weigh, owners_wanted=wants_owner)
     # The owners the plan assigns in the clause's own note (（责任单位：…）) come first.
-    owners = assigned(top) or owners_in("".join(picked), top.doc)
-    if not owners:
+    noted = with_task_owners(top, nodes)
+    if top.kind == "preamble":
+        # A header names issuers, addressees (各区人民政府，市政府各委、办、局：) and the documents
+        # it implements; only the issuers are its owners, and only for a question about who.
+        owners = assigned(top, issuers=wants_owner)
+    else:
+        owners = assigned(noted) or (wants_owner and answering_owners(
+            picked, weigh, lambda t: owners_in(t, top.doc), places_of(nodes, top.doc))) \
+            or owners_in("".join(picked), top.doc)
+    if not owners and top.kind != "preamble":
         # An enumeration's items inherit the body its lead sentence names (第十三条 市级河长履行
         #下列职责：…（二）每年巡查…): the cited clause still assigns them.
         lead = next(iter(sentences(body_text(top))), "")
         if lead and lead not in picked:
-            owners = find_owners(lead, places_of(nodes, top.doc))
-    if not owners and wants_owner:
-        owners = find_owners(top.text, places_of(nodes, top.doc))
+            owners = find_assigned(lead, places_of(nodes, top.doc))
+    if not owners and wants_owner and top.kind != "preamble":
+        # The rest of the clause counts only where it assigns (…。由X牵头，Y配合。), never
+        # for a body or place it merely names.
+        owners = find_assigned(top.text, places_of(nodes, top.doc))
     if not owners and wants_owner:
         # A question about who: a nearly-as-good clause that names the owner is the better source.
         best = max((weigh(x) for x in picked), default=0.0)
         for h in hits[1:3]:
             alt = best_sentences(body_text(h.node), weigh, owners_wanted=True)
-            alt_owners = assigned(h.node) or owners_in("".join(alt), h.node.doc)
+            alt_owners = (assigned(h.node, issuers=True) if h.node.kind == "preamble"
+                          else assigned(with_task_owners(h.node, nodes)) or owners_in("".join(alt), h.node.doc))
             if alt_owners and max(weigh(x) for x in alt) >= 0.8 * best:
                 top, picked, owners = h.node, alt, alt_owners
                 hits = [h, *[x for x in hits if x is not h]]
@@ -243,8 +417,21 @@ def compose(
     answer = mark("".join(picked), [t for t in terms if len(t) >= 2])
     deadlines = find_deadlines("".join(picked)) or (find_deadlines(top.text) if asks_deadline(question) else [])
     targets = find_targets("".join(picked))
-    rows = [n for n in nodes if n.kind == "row" and n.doc == top.doc]
-    indicator = matching_row(searched, hits, rows, words)
+    rows = [n for n in nodes if n.kind == "row"]
+    indicator = matching_row(question, hits, rows) or matching_row(searched, hits, rows)
+    row = read_row(indicator.columns) if indicator is not None else None
+    if row is not None and (top is indicator or asks_number(question) and not (wants_owner and not owners)):
+        # A question for a number is answered from the indicator row: the row is the source and its
+        # own columns are the answer (baseline, targets with their years, attribute), whatever their order.
+        if top is not indicator:
+            first = next((h for h in hits if h.node is indicator), None) or Hit(0, 0.0, indicator)
+            hits = [replace(h, rank=i + 1) for i, h in enumerate([first, *[h for h in hits if h is not first]])]
+            top = indicator
+        picked = [row_extract(indicator)]
+        answer = mark(picked[0], [t for t in terms if len(t) >= 2])
+        owners = assigned(indicator)
+        targets = row_targets(row, indicator)
+        deadlines = [d for d, v in row.targets if d and v]
     note, rule = "", None
     if not owners:
         rule = general_rule(nodes, top.doc)

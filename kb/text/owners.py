@@ -38,7 +38,7 @@ from kb.text.chars import HAN, LP, RP
 from kb.text.normalize import normalize
 from kb.text.patterns import CN_NUM
 
-__all__ = ["NO_PLACES", "Places", "find_owners", "find_places", "learn_places"]
+__all__ = ["NO_PLACES", "Places", "find_assigned", "find_owners", "find_places", "learn_places", "owner_spans"]
 
 _DEPARTMENTS = lexicon("departments")
 #: Department stems, longest first (the longest match wins); a supplement to the suffix patterns.
@@ -53,7 +53,7 @@ _LEAD_WORDS_RE = re.compile(lexicon("owner_lead_words").pattern())
 _GENERIC_QUALIFIERS = {"各", "各级", "市级", "县级", "省级", "有关", "相关", "职能", "国家", "市", "县", "省"}
 
 # Blocked last characters before 区/县/市 (zone and common words: 保护区, 城区, 示范区 …).
-_BLOCK_QU = set("护范城园地新景社辖片山库矿林牧灾老特市郊街校营能态控制展中居产心冲验集业游源险感治管"
+_BLOCK_QU = set("护范城园地新景社辖片山库矿林牧灾老特市郊街校营能态控制展中居产心冲验集业游源险感治管泳"
                 "陷害发外内边主副禁分小港厂点重各全本该两镇乡村类胜弱成行领苏济开质殊殖聚住商宅岸湖"
                 "流海原线坡碳零排污染耕谷级型式性化试带域入出物院给一二三四五六七八九十")
 _BLOCK_XIAN = set("全各本该每郡范点强级城市区贫困业大准态色型邻旧两")
@@ -62,7 +62,7 @@ _BLOCK_AFTER = {"县": set("级城域乡委长区里（("), "区": set("域划�
                 "市": set("场政民区级域容县内本委、（("), }
 #: Characters that start a verb or function word rather than a place name (以X江县 → X江县).
 _CITY_ACTS_RE = re.compile(r"要|应|将|负责|牵头|统筹|组织|制定|推进|实施|开展|建立|加快|加强|全面|持续|积极")
-_FUNC_CHARS = set("在对由与和及向从将把被给为支推促各全本该每即如若并且或其于至到以"
+_FUNC_CHARS = set("在对由与和及向从将把被给为支推促各全本该每即如若并且或其于至到以指"
                   "形成建设立强加进完动展开实施督创争打造巩深优提改保控治整修规组落明确")
 _ZONE_BLOCK = {"各类", "国家", "省级", "国级", "城市", "城镇", "建设", "规划", "重点", "工业", "经济",
                "开发", "产业", "推进", "加快", "全市", "设立"}
@@ -70,7 +70,7 @@ _HAN_RE = re.compile(f"[{HAN}]")
 
 _GOV_RE = re.compile(
     rf"各级党委和政府|党委和政府|[省市县]委(?:、|和)[省市县]?(?:人民)?政府"
-    rf"|(?:[{HAN}]{{2}}[市县区]|各?县{LP}区{RP}|[省市县区]|各级)?人民政府"
+    rf"|(?:[{HAN}]{{2}}[市县区]|各?县{LP}区{RP}|乡镇|乡{LP}镇{RP}|[省市县区乡镇]|各级)?人民政府"
     rf"|(?:各级|地方|本级|[省市县]|县{LP}区{RP})政府(?!采购|投资|购买|债|性|间|信息|工作报告)"
     rf"|各县{LP}区{RP}"
 )
@@ -360,11 +360,22 @@ def _dept_list_cands(s: str) -> list[_Cand]:
     return out
 
 
+def _named_tail(p: str) -> str:
+    """The longest tail of ``p`` that is an agency or government by itself (由市住房城乡建设局 → 市住房城乡建设局).
+
+    Trimming lead words alone would cut such a name at a verb inside it (建设, 管理).
+    """
+    for i in range(len(p) - 1):
+        if _AGENCY_RE.fullmatch(p, i) or _GOV_RE.fullmatch(p, i):
+            return p[i:]
+    return ""
+
+
 def _split_actors(x: str, places: Places) -> list[str]:
     parts = re.split(r"、|和|及|与|会同", x)
     out = []
     for p in parts:
-        p = _trim_lead(p.strip())
+        p = _named_tail(p.strip()) or _trim_lead(p.strip())
         if len(p) >= 2 and (_OWNER_SUFFIX_RE.search(p) or p in places.full_names):
             out.append(p)
     return out
@@ -405,7 +416,7 @@ _SUBJECT_RE = re.compile(
 
 
 #: How the name of a body ends: what makes a noun phrase an actor (主管部门, 人民政府, 河长办公室 …).
-_ACTOR_END = (r"(?:主管部门|部门|机关|管理机构|机构|人民政府|政府|办公室|委员会|总局|局|委|厅|中心|单位"
+_ACTOR_END = (r"(?:主管部门|部门|机关|管理机构|机构|人民政府|政府|办公室|办事处|委员会|总局|局|委|厅|中心|单位"
               r"|[河湖林田路]长|[总副]?[河湖林]长|[省市县区镇乡村]长|局长|组长)")
 #: A noun phrase naming a body: a short run of words (brackets and lists allowed) ending like one.
 #: Function words and verbs never stand inside such a name (…方案经河长审查后由本级人民政府…).
@@ -413,19 +424,23 @@ _NOT_IN_NAME = "由经报将向把被对为从后并时要已"
 _ACTOR_NP = rf"(?:(?![{_NOT_IN_NAME}])[{HAN}（）()、]){{0,28}}?{_ACTOR_END}"
 #: What a duty-bearer does next in a regulation or plan: 应当…, 负责…, 每年…, 对…实施….
 _DUTY_VERBS = ("(?:应当|应|须|必须|负责|可以|组织|统筹|建立|确定|批准|编制|履行|每年|每季度|每月|每半年|对|会同|"
-               "按照|依法|责令|研究|制定|担任|实施|督促|指导|开展|设立|接到|收到|发现|以)")
+               "按照|依法|责令|研究|制定|担任|实施|督促|指导|开展|设立|接到|收到|发现|以|要|将|协助|配合|做好|"
+               "承担|负有|在各自职责范围内|在职责范围内|按职责)")
 _DUTY_SUBJECT_RE = re.compile(
     rf"(?:^|(?<=[。；;：:，,！？\n]))(?:第[{CN_NUM}\d]+条\s*)?(?P<who>{_ACTOR_NP})(?={_DUTY_VERBS})"
 )
 #: 由X负责/批准/编制…: the body after 由 carries the duty.
 _BY_ACTOR_RE = re.compile(
-    rf"由(?P<who>{_ACTOR_NP})(?=会同|负责|组织|批准|建立|编制|确定|实施|责令|担任|统一|审查|审批|处|制定|报|按照|依法)"
+    rf"由(?P<who>{_ACTOR_NP})(?=会同|负责|组织|批准|建立|编制|确定|实施|责令|担任|统一|审查|审批|处|制定|报|按照|依法"
+    r"|根据|依照|依据|结合|按)"
 )
+#: 会同X…: the body joined to the work is an owner too (市生态环境局会同市水务局制定…).
+_WITH_ACTOR_RE = re.compile(rf"会同(?P<who>{_ACTOR_NP})(?=[{HAN}])")
 _LIST_SPLIT_RE = re.compile(r"、|或者|和|及|与|或")
 
 
 #: Words that qualify a body without naming a place (本级人民政府, 县级以上人民政府).
-_QUALIFIERS = ("本级", "上级", "同级", "所在地", "以上", "各级")
+_QUALIFIERS = ("本级", "上级", "同级", "所在地", "以上", "各级", "地方")
 
 
 def _qualifies(prefix: str) -> bool:
@@ -439,33 +454,34 @@ def _duty_cands(s: str) -> list[_Cand]:
     统一监督管理; 由本级人民政府批准); a list (河长、河长办公室和有关部门应当…) names each.
     """
     out: list[_Cand] = []
-    for rx in (_DUTY_SUBJECT_RE, _BY_ACTOR_RE):
+    for rx in (_DUTY_SUBJECT_RE, _BY_ACTOR_RE, _WITH_ACTOR_RE):
         for m in rx.finditer(s):
             who = m.group("who")
             parts = [p for p in _LIST_SPLIT_RE.split(who) if p]
             if len(parts) > 1 and all(re.search(f"{_ACTOR_END}$", p) for p in parts):
                 names = tuple(parts)
+            elif "、" in who or "等" in who:
+                continue  # a list of mixed items (各县（区）、各有关部门 / 税务、海关等部门): the list rules read it
             else:
                 names = (who,)
-            if all(len(n) >= 2 and not n.startswith(("和", "及", "与", "的")) for n in names):
+            if all(len(n) >= 2 and not n.startswith(("和", "及", "与", "的", "会同")) for n in names):
                 out.append(_Cand(m.start("who"), m.end("who"), names, 1))
     return out
 
 
-def find_owners(text: str, places: Places = NO_PLACES) -> list[str]:
-    """Responsible bodies named in ``text``, in order of appearance, deduplicated.
+def _chosen(s: str, places: Places) -> tuple[list[_Cand], list[tuple[int, int]]]:
+    """The owner candidates of normalised ``s`` that win their span, and the spans that bear a duty.
 
-    Covers governments (市人民政府, 各县（区）, 各级党委和政府), agencies (市生态环境局,
-    …管委会), department lists (A、B等相关部门 → A部门, B部门), generic owners
-    (县（区）和市级有关部门, 有关部门), counties/districts/zones (X江县, X经开区),
-    enterprises (…有限责任公司, 航运公司) and responsibility patterns (由…负责,
-    …牵头, 属地负责, 督促…落实主体责任).  ``places`` (see :func:`learn_places`) gives
-    bare names in a list their full name (X江、Y昌等县（区） → X江县, Y昌县).
+    A duty span is where the text itself assigns work: 由X负责, X牵头/配合, 督促X落实,
+    the subject of 应当/负责/要…, an opening 各企业要….  A body merely mentioned elsewhere
+    (a place a project lies in, a document's author) is chosen but bears no duty.
     """
-    s = normalize(text)
     cands: list[_Cand] = []
+    duties: list[tuple[int, int]] = []
     for m in _GOV_RE.finditer(s):
         start = _region_start(s, m.start(), places)
+        if s.startswith("以上", start):  # 地级以上市人民政府: 以上 qualifies, it names no place
+            start += 2
         cands.append(_Cand(start, m.end(), (s[start: m.end()],), 0))
     for m in _GENERIC_DEPT_RE.finditer(s):
         if re.search("各|有关|相关|职能", m.group(0)):
@@ -480,9 +496,12 @@ def find_owners(text: str, places: Places = NO_PLACES) -> list[str]:
         if m.group("zstem") not in _ZONE_BLOCK:
             start = _zone_start(s, m.start(), places)
             cands.append(_Cand(start, m.end(), (s[start: m.end()],), 1))
-    cands += _org_cands(s) + _dept_list_cands(s) + _place_cands(s, places) + _responsibility_cands(s, places)
+    resp = _responsibility_cands(s, places)
+    duties += [(c.start, c.end) for c in resp]
+    cands += _org_cands(s) + _dept_list_cands(s) + _place_cands(s, places) + resp
     govs = [c for c in cands if c.prio == 0]
     for c in _duty_cands(s):
+        duties.append((c.start, c.end))
         # Governments keep their own rules (a region prefix only when the document names it):
         # a duty-bearer ending in the same 政府/党委 wins only when what it adds qualifies it.
         same = [g for g in govs if g.start >= c.start and g.end == c.end]
@@ -490,14 +509,52 @@ def find_owners(text: str, places: Places = NO_PLACES) -> list[str]:
             continue
         cands.append(c)
     for m in _SUBJECT_RE.finditer(s):
+        duties.append((m.start("who"), m.end("who")))
         cands.append(_Cand(m.start("who"), m.end("who"), (m.group("who"),), 2))
 
     chosen: list[_Cand] = []
     for c in sorted(cands, key=lambda c: (-(c.end - c.start), c.prio, c.start)):
         if all(c.end <= o.start or c.start >= o.end for o in chosen):
             chosen.append(c)
+    return sorted(chosen, key=lambda c: c.start), duties
+
+
+def _names(chosen: Iterable[_Cand]) -> list[str]:
     seen: dict[str, None] = {}
-    for c in sorted(chosen, key=lambda c: c.start):
+    for c in chosen:
         for name in c.names:
             seen.setdefault(name, None)
     return list(seen)
+
+
+def find_owners(text: str, places: Places = NO_PLACES) -> list[str]:
+    """Responsible bodies named in ``text``, in order of appearance, deduplicated.
+
+    Covers governments (市人民政府, 各县（区）, 各级党委和政府), agencies (市生态环境局,
+    …管委会), department lists (A、B等相关部门 → A部门, B部门), generic owners
+    (县（区）和市级有关部门, 有关部门), counties/districts/zones (X江县, X经开区),
+    enterprises (…有限责任公司, 航运公司) and responsibility patterns (由…负责,
+    …牵头, 属地负责, 督促…落实主体责任).  ``places`` (see :func:`learn_places`) gives
+    bare names in a list their full name (X江、Y昌等县（区） → X江县, Y昌县).
+    """
+    return _names(_chosen(normalize(text), places)[0])
+
+
+def find_assigned(text: str, places: Places = NO_PLACES) -> list[str]:
+    """The bodies ``text`` assigns work to (由X牵头, X负责, X应当…), not every body it mentions.
+
+    Used where the text is wider than the sentence that answers (the rest of a clause):
+    there only an assignment makes a body the owner, a place or author named in passing does not.
+    """
+    chosen, duties = _chosen(normalize(text), places)
+    return _names(c for c in chosen if any(c.start < b and a < c.end for a, b in duties))
+
+
+def owner_spans(text: str, places: Places = NO_PLACES) -> list[tuple[int, int, tuple[str, ...], bool]]:
+    """(start, end, names, bears a duty) of each body in ``normalize(text)``, in order.
+
+    For callers that must tell which part of a sentence names a body (the register
+    credits a target to the bodies of its own clause, see kb.tools.register).
+    """
+    chosen, duties = _chosen(normalize(text), places)
+    return [(c.start, c.end, c.names, any(c.start < b and a < c.end for a, b in duties)) for c in chosen]

@@ -27,11 +27,13 @@ from rapidfuzz import fuzz
 
 from kb.document import Node
 from kb.text.body import body_text
-from kb.text.dates import retrospective_heading, year_of
+from kb.text.dates import retrospective_heading
+from kb.text.indicators import read_row
 from kb.text.normalize import normalize
-from kb.text.owners import NO_PLACES, Places, find_owners, learn_places
+from kb.text.notes import task_owners
+from kb.text.owners import NO_PLACES, Places, learn_places, owner_spans
 from kb.text.sentences import sentences
-from kb.text.targets import deadline_action, find_targets, parse_quantity, split_unit
+from kb.text.targets import deadline_action, find_targets, parse_quantity
 
 __all__ = ["HEADERS_ZH", "LINK_THRESHOLD", "ROW_KEYS", "Commitment", "build_register", "to_rows"]
 
@@ -61,7 +63,6 @@ HEADERS_ZH = {
     "node_id": "条款编号",
 }
 
-_NO_VALUE = {"", "-", "—", "–", "/", "／", "无"}
 _TEXT_KINDS = ("clause", "item")
 
 
@@ -103,51 +104,29 @@ class Commitment:
 # ---------------------------------------------------------------------------
 
 
-def _column(columns: Sequence[tuple[str, str]], *keys: str) -> tuple[str, str] | None:
-    """First (header, value) whose whitespace-free header contains one of ``keys``."""
-    for header, value in columns:
-        h = normalize(header)
-        if any(k in h for k in keys):
-            return h, value.strip()
-    return None
-
-
-def _row_commitment(node: Node, places: Places = NO_PLACES) -> Commitment | None:
-    cols = node.columns
-    name = _column(cols, "名称") or _column(cols, "指标")
-    target = _column(cols, "目标", "规划值", "预期值")
-    if name is None or target is None:
-        return None
-    metric, unit = split_unit(name[1])
-    base = _column(cols, "基准", "现状")
-    attr = _column(cols, "属性")
-    cell = normalize(target[1])
-    parsed = parse_quantity(cell) if re.search(r"\d", cell) else None
-    if parsed:
-        comparator, value, cell_unit, _ = parsed
-        unit = unit or cell_unit
-    else:
-        comparator, value = "", cell  # 完成省定目标 / 面积不减少… keep the wording
-    year = year_of(target[0])
-    baseline = normalize(base[1]) if base else ""
-    text = node.text or "；".join(f"{normalize(h)}：{v}" for h, v in cols if v)
-    return Commitment(
-        id=f"{node.id}#1",
-        metric=metric,
-        comparator=comparator,
-        value=value,
-        unit=unit,
-        baseline="" if baseline in _NO_VALUE else baseline,
-        deadline=f"到{year}年" if year else "",
-        owners=tuple(find_owners(node.text, places)) if node.text else (),
-        attribute=attr[1] if attr else "",
-        source="table",
-        node_id=node.id,
-        citation=node.citation,
-        page=node.page,
-        text=text,
-        doc=node.doc,
-    )
+def _row_commitments(node: Node) -> list[Commitment]:
+    """One commitment per target column of an indicator row, its columns found by their headers."""
+    row = read_row(node.columns)
+    if row is None:
+        return []
+    text = node.text or "；".join(f"{normalize(h)}：{v}" for h, v in node.columns if v)
+    out = []
+    for deadline, cell in row.targets or (("", ""),):
+        parsed = parse_quantity(cell) if re.search(r"\d", cell) else None
+        unit = row.unit
+        if parsed:
+            comparator, value, cell_unit, _ = parsed
+            unit = unit or cell_unit
+        else:
+            comparator, value = "", cell  # 完成省定目标 / 面积不减少… keep the wording
+        out.append(Commitment(
+            id=f"{node.id}#{len(out) + 1}", metric=row.name, comparator=comparator, value=value, unit=unit,
+            baseline=row.baseline, deadline=deadline,
+            owners=assigned(node),  # a row's owners are its 部门 column's, never names in its cells
+            attribute=row.attribute, source="table", node_id=node.id, citation=node.citation, page=node.page,
+            text=text, doc=node.doc,
+        ))
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -159,18 +138,66 @@ def _retrospective(node: Node) -> bool:
     return retrospective_heading(*node.path, node.title)
 
 
+def assigned(node: Node) -> tuple[str, ...]:
+    """The bodies the node's owner note or owner column assigns, lead bodies first."""
+    ranked = sorted(node.owners, key=lambda o: o[1] != "lead")
+    return tuple(dict.fromkeys(name for name, _ in ranked))
+
+
+_SEGMENT_END = "，；：,;:"
+#: What may open a sentence before its subject: a label ending in ：, then 在/由.
+_OPENER_RE = re.compile(r"^(?:[^，。；：,;:]{1,30}[：:])?(?:在|由)?")
+
+
+def _segment(sentence: str, at: int) -> tuple[int, int]:
+    """Bounds of the comma/semicolon clause of ``sentence`` that holds position ``at``."""
+    start = max(sentence.rfind(c, 0, at) for c in _SEGMENT_END) + 1
+    ends = [i for i in (sentence.find(c, at) for c in _SEGMENT_END) if i >= 0]
+    return start, min(ends) if ends else len(sentence)
+
+
+def sentence_owners(sentence: str, at: int, places: Places = NO_PLACES) -> tuple[str, ...]:
+    """The bodies a sentence makes answer for what it says at position ``at``.
+
+    In order: the bodies of the clause holding ``at`` (在X县、Y县分别建设…, X区实施…);
+    else the bodies the sentence assigns work to (…，由X牵头，Y负责落实); else the
+    sentence's subject (X区建设…1900公顷，…清淤355000立方米).  A body named in another
+    clause without a duty (纵深推进X区试点，…，全市75%行政村…) is not an owner.
+    """
+    spans = owner_spans(sentence, places)
+    a, b = _segment(sentence, at)
+    names = [n for s, e, ns, _ in spans if a <= s and e <= b for n in ns]
+    if not names:
+        names = [n for _, _, ns, duty in spans if duty for n in ns]
+    if not names:
+        opener = _OPENER_RE.match(sentence)
+        head = opener.end() if opener else 0
+        first = next((sp for sp in spans if sp[0] >= head), None)
+        if first is not None and first[0] == head and first[1] <= _segment(sentence, head)[1]:
+            names = list(first[2])
+    return tuple(dict.fromkeys(names))
+
+
 def _clause_commitments(node: Node, places: Places = NO_PLACES) -> list[Commitment]:
+    """One commitment per target or dated action, owned by the note or the sentence that assigns it.
+
+    The clause's owner note (（责任单位：…）) owns every commitment of the clause.  Without
+    one, each commitment takes the bodies its own sentence assigns (see sentence_owners), or
+    those of the lead sentence of an enumeration (第十五条 X级河长履行下列职责：…) — never
+    a name from a neighbouring sentence.
+    """
     body = body_text(node)
-    fallback = tuple(find_owners(body, places))
+    noted = assigned(node)
     targets = find_targets(body)
     by_sentence: dict[str, list] = {}
     for t in targets:
         by_sentence.setdefault(t.text, []).append(t)
     out: list[Commitment] = []
+    lead: tuple[str, ...] = ()
 
     def add(metric: str, comparator: str, value: str, unit: str, baseline: str, deadline: str,
-            sentence: str) -> None:
-        owners = tuple(find_owners(sentence, places)) or fallback
+            sentence: str, at: int) -> None:
+        owners = noted or sentence_owners(sentence, at, places) or lead
         out.append(Commitment(
             id=f"{node.id}#{len(out) + 1}", metric=metric, comparator=comparator, value=value,
             unit=unit, baseline=baseline, deadline=deadline, owners=owners, attribute="",
@@ -181,10 +208,13 @@ def _clause_commitments(node: Node, places: Places = NO_PLACES) -> list[Commitme
     for s in sentences(body):
         found = by_sentence.get(s, [])
         for t in found:
-            add(t.metric, t.comparator, t.value, t.unit, t.baseline or "", t.deadline or "", s)
+            add(t.metric, t.comparator, t.value, t.unit, t.baseline or "", t.deadline or "", s, t.span[0])
         action = None if found else deadline_action(s)
         if action and action[1]:
-            add(action[1], "", "", "", "", action[0], s)
+            add(action[1], "", "", "", "", action[0], s, max(s.find(action[0]), 0))
+        if s.rstrip().endswith(("：", ":")):
+            # 下列职责： the items that follow inherit the bodies this lead sentence assigns
+            lead = tuple(n for _, _, ns, duty in owner_spans(s, places) if duty for n in ns)
     return out
 
 
@@ -252,12 +282,15 @@ def build_register(
     items: list[Commitment] = []
     seen: set[tuple[str, str, str, str]] = set()
     places = places_by_doc(nodes)
+    inherited = task_owners(nodes)
     for node in nodes:
         if (doc is not None and node.doc != doc) or (chapter is not None and node.chapter != chapter):
             continue
-        row = _row_commitment(node, places[node.doc]) if node.kind == "row" else None
-        if row is not None:
-            found = [row]
+        if (node.doc, node.id) in inherited:  # one note closes the whole task
+            node = replace(node, owners=inherited[(node.doc, node.id)])
+        rows = _row_commitments(node) if node.kind == "row" else []
+        if rows:
+            found = rows
         elif node.kind in (*_TEXT_KINDS, "row") and node.text and not _retrospective(node):
             found = _clause_commitments(node, places[node.doc])  # a row of a project table reads like a clause
         else:

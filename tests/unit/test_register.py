@@ -83,10 +83,27 @@ def test_clause_targets_with_owners_and_deadline(register):
     assert c.text.startswith("到2025年，城镇污水收集处理率达96%以上")
 
 
-def test_owners_fall_back_to_the_clause(register):
+def test_owners_never_come_from_a_neighbouring_sentence(register):
+    """The 由…牵头 of the sentence before assigns that sentence's target, not this one."""
     c = next(x for x in register if x.metric == "推广新能源环卫车")
     assert (c.value, c.unit) == ("260", "辆")
-    assert c.owners == ("市住房城乡建设局", "各县（区）人民政府")
+    assert c.owners == ()
+
+
+def test_an_owner_note_owns_every_commitment_of_its_clause():
+    noted = Node(id="c-9", kind="clause", title="建设绿道", parent="s-1", doc=DOC, chapter=6,
+                 text="新建绿道1000公里。改造口袋公园300座，由区政府实施。（责任单位：市绿化局、市水务局）",
+                 owners=(("市水务局", "support"), ("市绿化局", "lead")))
+    found = build_register([noted])
+    assert [c.owners for c in found] == [("市绿化局", "市水务局")] * 2
+
+
+def test_owners_of_the_clause_holding_the_target_or_the_sentence_subject():
+    c = _clause("c-8", "纵深推进云溪区、石门县试点示范，到2025年全市75%行政村完成治理。"
+                       "白沙区建设水源涵养林1900公顷，河道清淤3500立方米。")
+    by_value = {x.value: x.owners for x in build_register([c])}
+    assert by_value["75"] == ()  # the pilot districts are another clause's, the target is 全市's
+    assert by_value["1900"] == ("白沙区",) and by_value["3500"] == ("白沙区",)
 
 
 def test_table_row_and_clause_are_cross_linked(register):
