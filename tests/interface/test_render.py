@@ -194,3 +194,25 @@ def test_fit_counts_cjk_as_two_columns():
     assert r.fit("城镇污水", 8) == "城镇污水"
     assert r.fit("城镇污水处理率", 8) == "城镇污… "
     assert r.fit("ab", 4) == "ab  "
+
+
+def test_terminal_answer_and_hits_show_notation_as_the_app_does():
+    """PM_{2.5} and μg/m ³ as the PDF gives them read PM₂.₅ and μg/m³ in the terminal too."""
+    from kb.document import Node
+    from kb.interfaces.cli.commands.search import answer_text, hits_text
+    from kb.query.answer import Answer
+    from kb.query.search import Hit
+
+    node = Node(id="ch2.s1.c1", kind="clause", title="细颗粒物(PM _{2.5})浓度", parent="ch2.s1", doc="某县规划",
+                page=3, page_end=3, text="细颗粒物(PM _{2.5})浓度降至27μg/m ³。", path=("第二章 改善环境质量",),
+                chapter=2)
+    hit = Hit(1, 1.0, node, ("浓度",))
+    card = click.unstyle(answer_text(Answer("PM2.5目标是多少", node.text, citations=(hit,)), color=False))
+    assert "PM₂.₅" in card and "μg/m³" in card and "_{" not in card and "m ³" not in card
+
+    class Marker:
+        def mark(self, text, terms):
+            return text
+
+    shown = click.unstyle(hits_text(Marker(), "PM2.5", [hit], color=False))
+    assert "PM₂.₅" in shown and "μg/m³" in shown and "_{" not in shown

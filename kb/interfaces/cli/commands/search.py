@@ -25,6 +25,7 @@ from kb.interfaces.cli.options import (
 from kb.interfaces.cli.render import JSON, TEXT, View, render
 from kb.knowledge import KnowledgeBase
 from kb.text.display import ansi_marks, strip_controls, target_text
+from kb.text.notation import display
 
 
 @click.command()
@@ -116,8 +117,8 @@ def hits_text(kb: KnowledgeBase, query: str, hits: Sequence | None, color: bool)
         return f"没有找到与「{strip_controls(query)}」相关的条款。"
     blocks = []
     for h in hits:
-        head = click.style(f"[{h.rank}] {strip_controls(h.citation)}", fg="cyan") + f"  (score {h.score:.4f})"
-        body = ansi_marks(kb.mark(h.node.text, h.matched), color).replace("\n", "\n    ")
+        head = click.style(f"[{h.rank}] {strip_controls(display(h.citation))}", fg="cyan") + f"  (score {h.score:.4f})"
+        body = ansi_marks(display(kb.mark(h.node.text, h.matched)), color).replace("\n", "\n    ")
         blocks.append(f"{head}\n    {body}\n\n")
     return "".join(blocks)
 
@@ -134,20 +135,20 @@ def answer_text(a, color: bool) -> str:
     if not a.found:
         lines.append(note(a.note))
     else:
-        lines.append(bold("答：") + ansi_marks(a.answer, color))
+        lines.append(bold("答：") + ansi_marks(display(a.answer), color))
         lines.append(bold("责任主体：") + (strip_controls("、".join(a.owners)) or "（未写明）"))
         if a.targets:
-            lines.append(bold("目标：") + strip_controls("；".join(
-                target_text(t.metric, t.comparator, t.value, t.unit, t.deadline, t.baseline) for t in a.targets)))
+            lines.append(bold("目标：") + strip_controls(display("；".join(
+                target_text(t.metric, t.comparator, t.value, t.unit, t.deadline, t.baseline) for t in a.targets))))
         if a.deadlines:
             lines.append(bold("期限：") + strip_controls("、".join(a.deadlines)))
         if a.indicator is not None:
             cells = "；".join(f"{k} {v}" for k, v in dict(a.indicator.columns).items() if v)
-            lines.append(bold("指标：") + strip_controls(cells))
+            lines.append(bold("指标：") + strip_controls(display(cells)))
         if a.note:
             lines.append(note(a.note))
             if a.general_rule is not None:
                 lines.append(f"    {strip_controls(a.general_rule.citation)}")
     lines.append(bold("出处："))
-    lines += [f"  [{h.rank}] {strip_controls(h.citation)}" for h in a.citations]
+    lines += [f"  [{h.rank}] {strip_controls(display(h.citation))}" for h in a.citations]
     return "\n".join(lines)
