@@ -51,6 +51,36 @@ BACKGROUND_SAMPLE = 4096
 EXPANSION_WEIGHT = 0.5
 #: Weight of a second dense query (question + thesaurus terms) against the question's own; 0 = off.
 DENSE_EXPANSION_WEIGHT = 0.0
+#: A question in the plan's own words repeats runs of its characters.  The share of the question
+#: covered by runs of >= PHRASE_MIN characters that a clause contains (phrase_cover) is added to
+#: the fused score of the PHRASE_POOL best candidates, times PHRASE_WEIGHT.  BM25 on tokens and
+#: bigrams loses this order; the cosine blurs it.  Measured on the four dev sets together (150
+#: questions, hit@1; 135 without): 0.3 → 137, 0.4–0.5 → 138, 0.7 → 137, 1.0 → 137; runs of 2 or 4
+#: characters → 136; adding the heading to the text, or a pool of 10 or 50, changes nothing.
+PHRASE_WEIGHT = 0.45
+PHRASE_MIN = 3
+PHRASE_POOL = 20
+
+
+def phrase_cover(question: str, text: str, least: int = PHRASE_MIN) -> float:
+    """The share of ``question``'s characters that lie in runs of >= ``least`` characters found in ``text``.
+
+    Greedy from the left, each run as long as it goes: 生态质量指数的2025年目标 against a row holding
+    生态质量指数 and 2025年目标 covers both runs; a clause sharing only scattered words covers little.
+    """
+    n = len(question)
+    covered = i = 0
+    while i < n:
+        j = i + least
+        while j <= n and question[i:j] in text:
+            j += 1
+        run = j - 1 - i
+        if run >= least:
+            covered += run
+            i += run
+        else:
+            i += 1
+    return covered / n if n else 0.0
 
 
 @dataclass(frozen=True)
@@ -138,6 +168,7 @@ class Searcher:
         self._background = np.ascontiguousarray(vectors[np.sort(pick)])
         self._vocabulary = data.lexical.vocabulary()
         self._last_query_vector: dict[str, np.ndarray] = {}
+        self._search_texts: dict[int, str] = {}
         #: Each document's own title, for questions that name the document.
         self._titles = {n.doc: n.title for n in data.nodes if n.kind == "preamble" and len(n.title) >= 4}
 
@@ -216,6 +247,10 @@ class Searcher:
         allowed = self._filter(doc, chapter)
         if allowed is not None:
             fused = {i: s for i, s in fused.items() if i in allowed}
+        if PHRASE_WEIGHT and fused:
+            qf = search_form(q)
+            for i, _ in top(fused, PHRASE_POOL):
+                fused[i] += PHRASE_WEIGHT * phrase_cover(qf, self._search_text(i))
         terms = self.query_terms(q)
         named = self.named_document(terms)
         if named is not None and doc is None:
@@ -235,6 +270,13 @@ class Searcher:
             if len(hits) == k:
                 break
         return hits
+
+    def _search_text(self, leaf: int) -> str:
+        """A leaf's text in search form, worked out once per leaf."""
+        found = self._search_texts.get(leaf)
+        if found is None:
+            found = self._search_texts[leaf] = search_form(self.data.leaves[leaf].text)
+        return found
 
     def _holder(self, leaf: Node, level: str) -> Node:
         """For a "which chapter / box / part" question: the heading at that level that holds the leaf,
