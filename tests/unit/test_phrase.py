@@ -26,3 +26,12 @@ def test_runs_shorter_than_the_least_do_not_count():
 def test_empty_question_or_text():
     assert phrase_cover("", "anything") == 0.0
     assert phrase_cover("黑臭水体", "") == 0.0
+
+
+def test_the_dense_query_drops_the_question_frame():
+    from kb.query.search import question_content
+
+    assert question_content("烧煤的锅炉会不会改成用天然气吗？".rstrip("？")) == "烧煤的锅炉改成用天然气"
+    assert question_content("河长多长时间要巡一次河呢") == "河长多长时间要巡一次河"
+    assert question_content("怎么样") == "怎么样"  # nothing but frame: the question stays as it is
+    assert question_content("黑臭水体治理") == "黑臭水体治理"
