@@ -35,3 +35,10 @@ def test_the_dense_query_drops_the_question_frame():
     assert question_content("河长多长时间要巡一次河呢") == "河长多长时间要巡一次河"
     assert question_content("怎么样") == "怎么样"  # nothing but frame: the question stays as it is
     assert question_content("黑臭水体治理") == "黑臭水体治理"
+
+
+def test_title_runs_are_taken_out_of_the_question():
+    from kb.query.search import without_runs
+
+    assert without_runs("重庆市河长制条例自何时起施行", "重庆市河长制条例") == "自何时起施行"
+    assert without_runs("河长巡河", "河长制条例") == "河长巡河"  # 河长 alone is shorter than a run
