@@ -27,6 +27,12 @@ CANDIDATES = 100
 #: dev sets (bench/tune_fusion.py), it beat reciprocal rank fusion for every k tried, and the
 #: dense weight is flat between 0.5 and 0.7; 0.5 sits at the plain-language end of that plateau.
 DENSE_WEIGHT = 0.5
+#: Tried and not kept (hit@1 of the 150 dev questions, against 135–136 at the time): exact scores
+#: from both retrievers for every candidate either found (instead of 0 where one missed it) → 133,
+#: z-score instead of min-max → 133, min-max from global quantiles → 131–135, a small RRF term → 137–139
+#: (against 140), RM3 pseudo-relevance feedback → 131–135, Rocchio on the dense query → 132–135,
+#: HIT Cilin synonyms at 0.15–0.5 → 135, a doc2query field of thesaurus phrasings in the BM25 text
+#: → 134–135, dense max over grouped windows only → 133–134.
 #: Added to the fused score of the passages of the one document a question names (named_document).
 #: Enough to prefer it among near-equal candidates, not to override a clearly better passage elsewhere.
 #: Measured on corpus-dev before phrase cover: 0.1 → hit@1 0.881, 0.2 → 0.893, 0.3 → 0.881, 0.5 → 0.857.
@@ -60,6 +66,8 @@ DENSE_EXPANSION_WEIGHT = 0.0
 #: bigrams loses this order; the cosine blurs it.  Measured on the four dev sets together (150
 #: questions, hit@1; 135 without): 0.3 → 137, 0.4–0.5 → 138, 0.7 → 137, 1.0 → 137; runs of 2 or 4
 #: characters → 136; adding the heading to the text, or a pool of 10 or 50, changes nothing.
+#: With the frame-stripped dense query and title runs left out (below): 0.35 → 139, 0.45–0.55 → 140.
+#: Computing it on each window instead of the whole clause (proximity) → 139.
 PHRASE_WEIGHT = 0.45
 PHRASE_MIN = 3
 PHRASE_POOL = 20
