@@ -17,3 +17,21 @@ def test_no_thesaurus_word_means_no_expansion():
 
 def test_thesaurus_terms_are_in_search_form():
     assert "pm2.5" in thesaurus()["雾霾"]
+
+
+def test_every_thesaurus_line_maps_a_word_to_other_terms():
+    """A line is ``word = terms``; a word that maps only to itself adds nothing and is a slip."""
+    from kb.lexicon import lexicon
+
+    for line in lexicon("thesaurus"):
+        word, sep, terms = line.partition("=")
+        assert sep and word.strip() and terms.split(), line
+        assert set(terms.split()) != {word.strip()}, line
+
+
+def test_the_thesaurus_covers_the_topics_of_several_kinds_of_plan():
+    """Not only the environment: river chiefs, parks, tax credit and public services too."""
+    for question, term in (("河两边不许盖房子吧", "左右岸"), ("公园晚上开放吗", "延时开放"),
+                           ("老赖会被怎么样", "联合惩戒"), ("养老院够不够", "养老机构"),
+                           ("发黑发臭的水塘", "黑臭")):
+        assert term in expand(question).terms, question
