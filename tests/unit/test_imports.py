@@ -17,7 +17,8 @@ from support.paths import ROOT
 KB = ROOT / "kb"
 CLI = "kb.interfaces.cli"
 #: What CLI modules may import from kb, besides their own package.
-CLI_MAY_IMPORT = {"kb.knowledge", "kb.errors", "kb.config", "kb.document", "kb.text.display", "kb.auth"}
+CLI_MAY_IMPORT = {"kb.knowledge", "kb.errors", "kb.config", "kb.document", "kb.text.display",
+                  "kb.text.notation", "kb.auth"}
 #: And the two exceptions, each in one module: files through export, the web app for `kb serve`.
 CLI_EXCEPTIONS = {f"{CLI}.render": {"kb.tools.export", "kb.tools"},
                   f"{CLI}.commands.serve": {"kb.interfaces.web", "kb.interfaces.web.app"}}
