@@ -124,8 +124,11 @@ def make_client(url: str) -> Callable[[str], str]:
     client = Client(url + "/", verbose=False)
 
     def ask(question: str) -> str:
-        history, _ = client.predict(question, [], ALL_DOCS, ALL_CHAPTERS, api_name="/ask")
-        return _answer(history)
+        # By name: the chat's inputs grew (the knowledge-base selector, the browser-saved history).
+        result = client.predict(message=question, history=[], doc_value=ALL_DOCS, chapter_value=ALL_CHAPTERS,
+                                saved_={}, api_name="/ask")
+        return _answer(result[0] if isinstance(result, tuple | list) and result and isinstance(result[0], list)
+                       else result)
 
     return ask
 

@@ -6,7 +6,8 @@ same bundled model (kb's converted e5 folder through sentence-transformers, no d
 Its packages are the ``bench`` extra (``pip install -e '.[bench]'``).
 
 Prints figures, asserts nothing: hit@1 / hit@5 / MRR@10 on every dev set, build seconds,
-warm query p50/p95, cold CLI seconds and peak RSS as kb/peer ratios, and the floors (a
+warm query p50/p95, cold CLI seconds and peak RSS as kb/peer ratios, the served app's RSS with the
+plan loaded (bench/load.py), and the floors (a
 bare ``python -c "import numpy, faiss, jieba; jieba.initialize()"``, sentence-transformers
 encoding kb's windows alone, and encoding each clause once).
 
@@ -210,7 +211,7 @@ def datasets(which: set[str]) -> list[tuple[str, Path, list[Path]]]:
     return out
 
 
-def compare(name: str, corpus: Path, sets: list[Path], cold: int, tmp: Path) -> None:
+def compare(name: str, corpus: Path, sets: list[Path], cold: int, tmp: Path, app: bool = False) -> None:
     from kb.knowledge import KnowledgeBase
     from kb.tools.evaluate import load_questions, score
 
@@ -278,6 +279,21 @@ def compare(name: str, corpus: Path, sets: list[Path], cold: int, tmp: Path) -> 
           f"whole process {clause_total:.1f} s; kb build / that = {kb_build.seconds / clause_total:.2f} "
           "(target <= 1.0)")
     print(f"  (CPU: kb build {kb_build.cpu:.1f} s vs clause embedding {clause_cpu:.1f} s, cold kb search {kb_cold.cpu:.2f} s, floor {floor.cpu:.2f} s)")
+    if app:
+        served = served_app(index)
+        print(f"served app (kb serve on this index, {served.get('requests')} asks from {served.get('clients')} clients): "
+              f"RSS {served.get('rss_loaded_mb')} MB, peak {served.get('peak_rss_mb')} MB (target < 600), "
+              f"p50 {served.get('p50_ms')} ms, errors {served.get('errors')}")
+
+
+def served_app(index: Path, clients: int = 4, per_client: int = 10) -> dict:
+    """bench/load.py against ``kb serve`` on loopback over ``index``: the app's resident memory with it loaded."""
+    done = subprocess.run([PY, str(ROOT / "bench" / "load.py"), "--index", str(index), "--clients", str(clients),
+                           "--per-client", str(per_client), "--json"], capture_output=True, text=True)
+    try:
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return {"errors": f"bench/load.py failed: {done.stderr.strip()[-300:]}"}
 
 
 def main() -> None:
@@ -290,11 +306,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sets", default="plan,dev", help="plan (the plan and shared/eval/dev_*), dev (corpus-dev)")
     ap.add_argument("--cold", type=int, default=3, help="cold runs per command; the fastest is shown")
+    ap.add_argument("--no-app", action="store_true", help="skip serving the plan's index (bench/load.py) for its RSS")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="kb-peer-"))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     for name, corpus, sets in datasets(set(args.sets.split(","))):
-        compare(name, corpus, sets, args.cold, tmp)
+        compare(name, corpus, sets, args.cold, tmp, app=name == "plan" and not args.no_app)
     print(f"\n(mean load during the run: {os.getloadavg()[1]:.1f}; figures on a shared machine vary)")
 
 

@@ -1,4 +1,10 @@
-"""BM25 over jieba tokens, stored as plain arrays and JSON (bm25s), never pickle."""
+"""BM25 over jieba tokens, stored as plain arrays and JSON (bm25s), never pickle.
+
+bm25s builds the index (its "eager" scoring stores every token's BM25 score per
+document as a sparse column).  Reading it back needs no bm25s: :class:`SavedBM25`
+loads the same files with numpy alone and sums the columns as bm25s does, so a
+query never imports bm25s and scipy (a fifth of a cold ``kb search``).
+"""
 
 from __future__ import annotations
 
@@ -13,8 +19,53 @@ from kb.errors import IndexDamaged
 from kb.index.backend import Backend, Setting
 from kb.text.tokenize import JiebaTokenizer, Tokenizer
 
-#: The bm25s scoring variant kb builds and accepts.
+#: The bm25s scoring variant kb builds and accepts (it needs no non-occurrence array).
 METHOD = "lucene"
+#: The files bm25s saves, read back by SavedBM25.
+_ARRAYS = {"data": "data.csc.index.npy", "indices": "indices.csc.index.npy", "indptr": "indptr.csc.index.npy"}
+_VOCAB, _PARAMS = "vocab.index.json", "params.index.json"
+
+
+class SavedBM25:
+    """A saved bm25s index, read with numpy: the part of ``bm25s.BM25`` a query uses.
+
+    ``get_scores_from_ids`` adds each query token's column of precomputed scores in
+    query order, as bm25s does, so scores are bit-for-bit the same (a column holds a
+    document at most once, so a plain fancy-index add equals bm25s' ``np.add.at``).
+    """
+
+    def __init__(self, params: dict[str, Any], vocab: dict[str, int], arrays: dict[str, np.ndarray]):
+        self.method = str(params["method"])
+        self.k1 = float(params["k1"])
+        self.b = float(params["b"])
+        self.dtype = np.dtype(params.get("dtype", "float32"))
+        self.vocab_dict = vocab
+        self.scores: dict[str, Any] = {**arrays, "num_docs": int(params["num_docs"])}
+        indptr, data, indices = arrays["indptr"], arrays["data"], arrays["indices"]
+        if indptr.ndim != 1 or len(indptr) < 1 or len(data) != len(indices) or int(indptr[-1]) != len(data):
+            raise ValueError("the BM25 arrays disagree in length")
+
+    @classmethod
+    def load(cls, folder: Path) -> SavedBM25:
+        params = json.loads((folder / _PARAMS).read_text(encoding="utf-8"))
+        vocab = json.loads((folder / _VOCAB).read_text(encoding="utf-8"))
+        if not isinstance(vocab, dict):
+            raise ValueError("the BM25 vocabulary is not a mapping")
+        arrays = {key: np.load(folder / name, allow_pickle=False) for key, name in _ARRAYS.items()}
+        return cls(params, vocab, arrays)
+
+    def get_tokens_ids(self, tokens: Sequence[str]) -> list[int]:
+        return [self.vocab_dict[t] for t in tokens if t in self.vocab_dict]
+
+    def get_scores_from_ids(self, ids: Sequence[int]) -> np.ndarray:
+        data, indices, indptr = self.scores["data"], self.scores["indices"], self.scores["indptr"]
+        scores = np.zeros(self.scores["num_docs"], dtype=self.dtype)
+        if ids and max(ids) >= len(indptr) - 1:  # bm25s' own check (its "" token for empty passages has no column)
+            raise ValueError(f"token id {max(ids)} is not in the BM25 index")
+        for t in ids:
+            start, end = indptr[t], indptr[t + 1]
+            scores[indices[start:end]] += data[start:end]
+        return scores
 
 
 class LexicalBackend(Backend):
@@ -78,16 +129,14 @@ class LexicalBackend(Backend):
 
     @classmethod
     def load(cls, folder: Path, tokenizer: Tokenizer | None = None) -> LexicalBackend:
-        """Load ``bm25/`` from the index folder; without a tokenizer, plain jieba (no corpus words)."""
-        import bm25s
-
+        """Load ``bm25/`` from the index folder (numpy only); without a tokenizer, plain jieba (no corpus words)."""
         source = Path(folder) / cls.files[0]
         try:
             params = json.loads((source / "params.index.json").read_text(encoding="utf-8"))
             if params.get("method") != METHOD:
                 raise ValueError(f"unexpected BM25 variant {params.get('method')!r}")
-            bm25 = bm25s.BM25.load(str(source), load_corpus=False, mmap=False)
-        except (OSError, ValueError, KeyError, AttributeError) as e:
+            bm25 = SavedBM25.load(source)
+        except (OSError, ValueError, KeyError, AttributeError, TypeError, IndexError) as e:
             raise IndexDamaged(f"{source}: the BM25 index cannot be read ({e}); rebuild with `kb build`") from e
         return cls(bm25, tokenizer if tokenizer is not None else JiebaTokenizer())
 

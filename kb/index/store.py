@@ -49,7 +49,6 @@ from kb.index.manifest import (
     ModelRecord,
     PartRecord,
 )
-from kb.ingest.clean import squash
 from kb.text.tokenize import JiebaTokenizer, corpus_terms
 
 __all__ = [
@@ -111,6 +110,8 @@ class BuildReport:
 
 def content_hash(doc: Document) -> str:
     """A hash of a document's words, not its bytes: a .txt and a .pdf of one plan hash alike."""
+    from kb.ingest.clean import squash  # a build's concern: a query never loads the ingest rules
+
     h = hashlib.sha256()
     for n in leaves_of(doc.nodes):
         h.update(squash(n.text).encode("utf-8"))

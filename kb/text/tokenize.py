@@ -11,12 +11,17 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from kb.lexicon import lexicon
 from kb.text.chars import HAN, HAN_EXT
 from kb.text.notation import search_form
 
 Tokenizer = Callable[[str], list[str]]
+
+#: Texts whose cut each tokenizer remembers: a search cuts its query four or five times, and an answer
+#: weighs the same plan sentences question after question.
+CACHE_SIZE = 8192
 
 #: Words that carry no topic: function words, and the question words users type (kb/lexicon/data).
 STOPWORDS = lexicon("stopwords").words
@@ -114,9 +119,18 @@ class JiebaTokenizer:
         for w in self.user_words:
             self._jieba.add_word(w)
         self.bigrams = bigrams
+        # Per tokenizer (its word table is its own), bounded, thread-safe; callers get fresh lists.
+        self._words = lru_cache(maxsize=CACHE_SIZE)(lambda text: tuple(self._cut_words(text)))
+        self._tokens = lru_cache(maxsize=CACHE_SIZE)(lambda text: tuple(self._cut_tokens(text)))
 
     def words(self, text: str) -> list[str]:
         """jieba words (search mode), normalised, without stopwords or punctuation."""
+        return list(self._words(text))
+
+    def __call__(self, text: str) -> list[str]:
+        return list(self._tokens(text))
+
+    def _cut_words(self, text: str) -> list[str]:
         text = normalize_query(text)
         out = []
         for w in self._jieba.cut_for_search(text):
@@ -125,7 +139,7 @@ class JiebaTokenizer:
                 out.append(w)
         return out
 
-    def __call__(self, text: str) -> list[str]:
+    def _cut_tokens(self, text: str) -> list[str]:
         tokens = self.words(text)
         if self.bigrams:
             for run in self._content_runs(normalize_query(text)):

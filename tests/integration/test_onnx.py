@@ -393,6 +393,19 @@ def test_default_model_agrees_on_plan_sentences(default_spec: ModelSpec) -> None
 
 
 @pytest.mark.slow
+def test_default_model_fast_query_tokenizer_agrees_on_the_corpus(default_spec: ModelSpec) -> None:
+    """Queries skip loading tokenizer.json (kb.embed.querytok); every line of the plans tokenizes the same."""
+    from kb.embed import querytok
+
+    encoder = OnnxEncoder(default_spec)
+    assert encoder._fast is not None and encoder._full is None
+    lines = [line for p in sorted(CORPUS.glob("*.txt")) for line in p.read_text(encoding="utf-8").splitlines()]
+    texts = [f"{prompt}{line}" for line in lines if line.strip() for prompt in ("query: ", "passage: ")]
+    assert len(texts) > 400
+    assert querytok.disagreement(encoder._fast, encoder._full_tokenizer(), texts) is None
+
+
+@pytest.mark.slow
 def test_default_model_query_path_imports_no_torch(default_spec: ModelSpec) -> None:
     ensure_onnx(Path(default_spec.path))
     assert _probe(default_spec, "巴中市空气质量的目标是什么？") == {"shape": [1, 384], "heavy": []}

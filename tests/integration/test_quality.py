@@ -173,7 +173,7 @@ def test_a_search_from_the_shell_imports_no_torch(real_index: Path):
         "import sys\nfrom kb.interfaces.cli import main\n"
         f"try:\n    main(['search', '--index', {str(real_index)!r}, '农民烧秸秆怎么管？', '--json'])\n"
         "except SystemExit:\n    pass\n"
-        "heavy = [m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules]\n"
+        "heavy = [m for m in ('torch', 'transformers', 'sentence_transformers', 'bm25s', 'scipy') if m in sys.modules]\n"
         "print('HEAVY', heavy, file=sys.stderr)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)

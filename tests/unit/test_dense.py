@@ -78,3 +78,19 @@ def test_damaged_files_are_one_clear_error(tmp_path: Path, damage: str):
     message = str(err.value)
     assert "\n" not in message and "rebuild" in message
     assert str(tmp_path) in message
+
+
+def test_a_loaded_index_runs_numpy_blas_on_one_thread(tmp_path):
+    """Query-time products are matrix-vector ones, where a second BLAS thread only waits (kb.index.dense)."""
+    import subprocess
+    import sys
+
+    from support.paths import ROOT
+
+    vectors = np.eye(4, dtype=np.float32)
+    DenseBackend.build(vectors).save(tmp_path)
+    code = ("from threadpoolctl import threadpool_info, threadpool_limits; threadpool_limits(2, user_api='blas'); "
+            f"from kb.index.dense import DenseBackend; DenseBackend.load({str(tmp_path)!r}); "
+            "print(sorted({i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.stdout.strip() == "[1]", done.stderr

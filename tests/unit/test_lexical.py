@@ -42,3 +42,33 @@ def test_missing_or_foreign_bm25_is_damage(tmp_path: Path):
     params.write_text(params.read_text(encoding="utf-8").replace('"lucene"', '"atire"'), encoding="utf-8")
     with pytest.raises(IndexDamaged, match="atire"):
         LexicalBackend.load(tmp_path, split)
+
+
+def test_loading_reads_the_arrays_without_bm25s_and_scores_bit_for_bit(tmp_path: Path):
+    """A query never imports bm25s (nor scipy): the saved arrays are summed as bm25s sums them."""
+    import subprocess
+    import sys
+
+    import bm25s
+    from support.paths import ROOT
+
+    from kb.index.lexical import SavedBM25
+
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(60)]
+    texts = [" ".join(rng.choice(words, size=rng.integers(1, 30))) for _ in range(80)] + [""]
+    LexicalBackend.build(texts, split).save(tmp_path)
+    loaded = LexicalBackend.load(tmp_path, split)
+    assert isinstance(loaded.bm25, SavedBM25)
+    reference = bm25s.BM25.load(str(tmp_path / "bm25"), load_corpus=False)
+    for _ in range(200):
+        ids = [int(i) for i in rng.integers(0, len(words), size=rng.integers(1, 12))]
+        tokens = [words[i] for i in ids]
+        want = reference.get_scores_from_ids(reference.get_tokens_ids(tokens))
+        got = loaded.scores(tokens)
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+    code = (f"import sys; from kb.index.lexical import LexicalBackend; LexicalBackend.load({str(tmp_path)!r}, str.split)"
+            ".scores('w1 w2'); print(sorted(m for m in ('bm25s', 'scipy') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=ROOT)
+    assert done.stdout.strip() == "[]", done.stderr

@@ -36,3 +36,16 @@ def test_corpus_terms_take_names_on_word_boundaries():
     assert "南江县" in terms and "绿色工厂" in terms and "巴中市扬尘污染防治条例" in terms
     assert "推进清洁能源发展" in terms
     assert "态经济强县" not in terms and "支持南江县" not in terms and "平昌等县" not in terms
+
+
+def test_cuts_are_remembered_but_every_caller_gets_its_own_list():
+    tok = JiebaTokenizer(["城镇污水处理率"])
+    text = "城镇污水处理率2025年要达到多少？"
+    first, words = tok(text), tok.words(text)
+    assert first == tok._cut_tokens(text) and words == tok._cut_words(text)
+    first.append("changed")
+    words.clear()
+    assert tok(text) == tok._cut_tokens(text) and "changed" not in tok(text) and tok.words(text)
+    assert tok._tokens.cache_info().hits >= 2
+    other = JiebaTokenizer()  # another word table: its own cuts
+    assert "城镇污水处理率" in tok.words(text) and "城镇污水处理率" not in other.words(text)

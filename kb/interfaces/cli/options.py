@@ -98,8 +98,23 @@ def format_option(choices: Sequence[str], help: str) -> Decorator:
 # ------------------------------------------------------------ meanings
 
 
+#: What a one-off ``kb search``/``kb ask`` process opened, kept so that it is never freed: the
+#: process ends with os._exit (kb.interfaces.cli.group.main), and freeing it first costs 0.3 s.
+_KEPT: list[KnowledgeBase] = []
+_keep = False
+
+
+def keep_opened(keep: bool) -> None:
+    """Whether :func:`open_kb` keeps what it opens alive to the end of the process."""
+    global _keep
+    _keep = keep
+
+
 def open_kb(index_dir: Path, model: str | None = None) -> KnowledgeBase:
-    return KnowledgeBase.open(index_dir, model=model)
+    kb = KnowledgeBase.open(index_dir, model=model)
+    if _keep:
+        _KEPT.append(kb)
+    return kb
 
 
 def resolve_filters(kb: KnowledgeBase, doc: str | None, chapter: int | None) -> tuple[str | None, int | None]:
