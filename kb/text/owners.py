@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kb.lexicon import lexicon
+from kb.lexicon.gazetteer import COUNTY, Division, Gazetteer, GazetteerError, gazetteer
 from kb.text.chars import HAN, LP, RP
 from kb.text.normalize import normalize
 from kb.text.patterns import CN_NUM
@@ -109,6 +110,8 @@ _ORGAN_AFTER_RE = re.compile(rf"(?:人民)?政府|委|党委|{_STEM_ALT}")
 #: (X江河 is a river, X区 is the full name already).
 _LEARNED_SUFFIXES = "县区"
 _NOT_AFTER_BARE = "县区河江州"
+#: What may not follow a gazetteer name that names the place (和平区域, 市场): the name is part of a word.
+_NOT_AFTER_FULL = {"区": "域划间块", "市": "场", "县": "域"}
 #: What may join two places of one enumeration (X县、Y区 / X县和Y县).
 _PLACE_JOINS = ("、", "和", "及", "与")
 
@@ -124,8 +127,10 @@ class Places:
 
     #: (bare stem, full name) of each county or district, sorted.
     counties: tuple[tuple[str, str], ...] = ()
-    #: Provinces and cities (X省, X市) the corpus names on their own, sorted.
+    #: Provinces and cities (X省, X市) the corpus names on their own, or names a county of, sorted.
     regions: tuple[str, ...] = ()
+    #: Full names of counties in scope whose short form is not known (ambiguous or too short).
+    extra: tuple[str, ...] = ()
 
     @functools.cached_property
     def by_stem(self) -> dict[str, str]:
@@ -133,7 +138,12 @@ class Places:
 
     @functools.cached_property
     def full_names(self) -> frozenset[str]:
-        return frozenset(full for _, full in self.counties)
+        return frozenset(full for _, full in self.counties) | frozenset(self.extra)
+
+    @functools.cached_property
+    def long_names(self) -> tuple[int, ...]:
+        """Lengths of full names longer than three characters (七里河区, 石柱土家族自治县), longest first."""
+        return tuple(sorted({len(n) for n in self.full_names | self.region_names if len(n) > 3}, reverse=True))
 
     @functools.cached_property
     def region_names(self) -> frozenset[str]:
@@ -154,7 +164,7 @@ class Places:
         return self.by_stem.get(stem, default)
 
     def to_dict(self) -> dict:
-        return {"counties": dict(self.counties), "regions": list(self.regions)}
+        return {"counties": dict(self.counties), "regions": list(self.regions), "extra": list(self.extra)}
 
 
 #: No place known: bare names stay as written, no region prefix is recognised.
@@ -188,8 +198,75 @@ def _learn(texts: tuple[str, ...]) -> Places:
             if name[-1] in _LEARNED_SUFFIXES and len(name) >= 3:
                 full.setdefault(name[:-1], set()).add(name)
         regions.update(_standalone_regions(s))
-    counties = tuple(sorted((stem, names.pop()) for stem, names in full.items() if len(names) == 1))
-    return Places(counties, tuple(sorted(regions)))
+    learned = {stem: names.pop() for stem, names in full.items() if len(names) == 1}
+    named, home, heads = _gazetteer_scope(texts)
+    # The gazetteer adds, by short form, the counties of the document's own city that its wording
+    # did not teach; a short form the corpus gave another name, or two counties share, is left out.
+    # Every other county it names in full is known by that full name only.
+    by_short: dict[str, set[str]] = {}
+    for d in home:
+        if d.short:
+            by_short.setdefault(d.short, set()).add(d.name)
+    counties = dict(learned)
+    for short, names in by_short.items():
+        if short not in full and len(names) == 1:
+            counties[short] = names.pop()
+    regions.update(d.name for d in heads)
+    extra = tuple(sorted({d.name for d in named | home} - set(counties.values())))
+    return Places(tuple(sorted(counties.items())), tuple(sorted(regions)), extra)
+
+
+def _gazetteer_scope(texts: tuple[str, ...]) -> tuple[set[Division], set[Division], set[Division]]:
+    """(counties named in full, counties of the document's own city, provinces and cities in scope).
+
+    A county the document names in full is a county wherever it lies (某某县人民政府 of a
+    province it never names), and the divisions above it are in scope (南江县 → 巴中市 →
+    四川省).  Short forms (巴州、平昌等县（区）) are the readers' own only for the counties of
+    the city or municipality the document names most (its own place); a province brings
+    none: their short forms would be too many ordinary words (和平, 南海).
+    """
+    try:
+        gaz = gazetteer()
+    except GazetteerError:
+        return set(), set(), set()
+    counties: set[Division] = set()
+    heads: dict[Division, int] = {}
+    for text in texts:
+        s = normalize(text)
+        for start, end, name in gaz.find(s):
+            if not _named_in_full(s, start, end, name):
+                continue
+            for d in gaz.lookup(name):
+                if d.level == COUNTY:
+                    counties.add(d)
+                else:
+                    heads[d] = heads.get(d, 0) + 1
+    # a county name two divisions share (朝阳区 in Beijing and Changchun) counts only under a named city
+    counties = {c for c in counties if len(gaz.lookup(c.name)) == 1 or c.parent in {h.code for h in heads}}
+    scope = set(heads)
+    for c in counties:
+        scope.update(gaz.chain(c)[1:])
+    home: set[Division] = set()
+    if heads:
+        top = max(heads, key=lambda d: (heads[d], d.level, d.code))
+        if heads[top] >= _HOME_MENTIONS and not _is_province_of_cities(gaz, top):
+            home = {c for c in gaz.children(top) if c.level == COUNTY}
+    return counties, home, scope
+
+
+#: How often a document names a city before its counties' short forms are its readers' own.
+_HOME_MENTIONS = 3
+
+
+def _is_province_of_cities(gaz: Gazetteer, division: Division) -> bool:
+    """A province (with cities below it), unlike a municipality whose districts sit right under it."""
+    return any(c.level != COUNTY for c in gaz.children(division))
+
+
+def _named_in_full(s: str, start: int, end: int, name: str) -> bool:
+    """A gazetteer name in ``s`` that is that place, not part of a longer word (X区域, 城市X县级)."""
+    after = s[end] if end < len(s) else ""
+    return after not in _NOT_AFTER_FULL.get(name[-1], "")
 
 
 def _standalone_regions(s: str) -> list[str]:
@@ -269,6 +346,21 @@ def _region_start(s: str, start: int, places: Places) -> int:
     """Where a body that opens with 省/市 really starts: before the region's name (X省…厅, X市委) if known."""
     if start >= 2 and s[start: start + 1] in ("省", "市") and s[start - 2: start + 1] in places.region_names:
         return start - 2
+    for n in places.long_names:  # 乌鲁木齐市…, 广西壮族自治区… (the last character is the one at ``start``)
+        if start + 1 >= n and s[start + 1 - n: start + 1] in places.region_names:
+            return start + 1 - n
+    return start
+
+
+def _long_name_start(s: str, start: int, places: Places) -> int:
+    """Where a body that opens with a three-character county name (里河区人民政府) really starts,
+    when a longer full name the corpus or gazetteer knows ends there (七里河区人民政府)."""
+    end = start + 3
+    if s[end - 1: end] not in ("县", "区", "市"):
+        return start
+    for n in places.long_names:
+        if end >= n and s[end - n: end] in places.full_names:
+            return end - n
     return start
 
 
@@ -284,7 +376,7 @@ def _zone_start(s: str, start: int, places: Places) -> int:
 def _place_ok(s: str, start: int, stem: str, suf: str, end: int, places: Places) -> bool:
     block = {"县": _BLOCK_XIAN, "区": _BLOCK_QU, "市": _BLOCK_SHI}[suf]
     if stem[-1] in block or (stem[0] in _FUNC_CHARS and start > 0):
-        return stem in places
+        return stem in places or s[start:end] in places.full_names
     after = s[end] if end < len(s) else ""
     if after in _BLOCK_AFTER[suf]:
         return False
@@ -308,8 +400,11 @@ def _place_cands(s: str, places: Places) -> list[_Cand]:
         start, end = m.start(), m.start() + 3
         if not _place_ok(s, start, stem, suf, end, places):
             continue
+        longer = next((n for n in places.long_names if n <= end and s[end - n: end] in places.full_names), 0)
+        if longer:  # a longer full name the gazetteer knows (七里河区, 石柱土家族自治县)
+            start = end - longer
         # three-character names only right after punctuation and not after a function word
-        if start >= 1 and _HAN_RE.match(s[start - 1]) and s[start - 1] not in _FUNC_CHARS \
+        elif start >= 1 and _HAN_RE.match(s[start - 1]) and s[start - 1] not in _FUNC_CHARS \
                 and (start == 1 or not _HAN_RE.match(s[start - 2])) and suf != "市":
             start -= 1
         out.append(_Cand(start, end, (s[start:end],), 3))
@@ -479,7 +574,7 @@ def _chosen(s: str, places: Places) -> tuple[list[_Cand], list[tuple[int, int]]]
     cands: list[_Cand] = []
     duties: list[tuple[int, int]] = []
     for m in _GOV_RE.finditer(s):
-        start = _region_start(s, m.start(), places)
+        start = _long_name_start(s, _region_start(s, m.start(), places), places)
         if s.startswith("以上", start):  # 地级以上市人民政府: 以上 qualifies, it names no place
             start += 2
         cands.append(_Cand(start, m.end(), (s[start: m.end()],), 0))
