@@ -21,6 +21,7 @@ import importlib.util
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from kb.errors import KBError
 
@@ -62,6 +63,11 @@ class Division:
     #: The form plans write it in without its level suffix (南江), or "" when that would be
     #: a single character or an ordinary word.
     short: str
+
+    #: The levels, so callers need not import the module to compare them.
+    PROVINCE: ClassVar[int] = 1
+    CITY: ClassVar[int] = 2
+    COUNTY: ClassVar[int] = 3
 
     @property
     def ordinary(self) -> bool:

@@ -32,12 +32,15 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kb.lexicon import lexicon
-from kb.lexicon.gazetteer import COUNTY, Division, Gazetteer, GazetteerError, gazetteer
 from kb.text.chars import HAN, LP, RP
 from kb.text.normalize import normalize
 from kb.text.patterns import CN_NUM
+
+if TYPE_CHECKING:
+    from kb.lexicon.gazetteer import Division, Gazetteer
 
 __all__ = ["NO_PLACES", "Places", "find_assigned", "find_owners", "find_places", "learn_places", "owner_spans"]
 
@@ -95,7 +98,7 @@ _PLACE_RE = re.compile(rf"(?=(?P<stem>[{HAN}]{{2}})(?P<suf>[县区市]))")
 _PLACE_LIST_RE = re.compile(
     rf"(?P<items>(?:[{HAN}](?![县区市])[{HAN}]、)+)(?P<last>[{HAN}]{{2}})(?P<suf>[县区])"
 )
-_PLACE_ETC_RE = re.compile(rf"(?P<items>(?:[{HAN}]{{2}}、)*[{HAN}]{{2}})等(?:[{HAN}]{{0,2}})?县{LP}区{RP}")
+_PLACE_ETC_RE = re.compile(rf"(?<=[{HAN}])等(?:[{HAN}]{{0,2}})?县{LP}区{RP}")
 _RESP_RE = re.compile(
     r"由(?P<a>[^，。；：,;:]{2,30}?)(?:牵头|负责|组织实施|统筹)"
     r"|督促(?P<b>[^，。；：,;:]{2,20}?)(?:严格|切实|全面|依法|认真)?(?:落实|履行|承担)"
@@ -225,6 +228,9 @@ def _gazetteer_scope(texts: tuple[str, ...]) -> tuple[set[Division], set[Divisio
     the city or municipality the document names most (its own place); a province brings
     none: their short forms would be too many ordinary words (和平, 南海).
     """
+    # imported here: a plain search never needs the gazetteer (see kb.lexicon.gazetteer)
+    from kb.lexicon.gazetteer import GazetteerError, gazetteer
+
     try:
         gaz = gazetteer()
     except GazetteerError:
@@ -237,7 +243,7 @@ def _gazetteer_scope(texts: tuple[str, ...]) -> tuple[set[Division], set[Divisio
             if not _named_in_full(s, start, end, name):
                 continue
             for d in gaz.lookup(name):
-                if d.level == COUNTY:
+                if d.level == d.COUNTY:
                     counties.add(d)
                 else:
                     heads[d] = heads.get(d, 0) + 1
@@ -250,7 +256,7 @@ def _gazetteer_scope(texts: tuple[str, ...]) -> tuple[set[Division], set[Divisio
     if heads:
         top = max(heads, key=lambda d: (heads[d], d.level, d.code))
         if heads[top] >= _HOME_MENTIONS and not _is_province_of_cities(gaz, top):
-            home = {c for c in gaz.children(top) if c.level == COUNTY}
+            home = {c for c in gaz.children(top) if c.level == c.COUNTY}
     return counties, home, scope
 
 
@@ -260,7 +266,7 @@ _HOME_MENTIONS = 3
 
 def _is_province_of_cities(gaz: Gazetteer, division: Division) -> bool:
     """A province (with cities below it), unlike a municipality whose districts sit right under it."""
-    return any(c.level != COUNTY for c in gaz.children(division))
+    return any(c.level != c.COUNTY for c in gaz.children(division))
 
 
 def _named_in_full(s: str, start: int, end: int, name: str) -> bool:
@@ -398,11 +404,13 @@ def _place_cands(s: str, places: Places) -> list[_Cand]:
     for m in _PLACE_RE.finditer(s):
         stem, suf = m.group("stem"), m.group("suf")
         start, end = m.start(), m.start() + 3
-        if not _place_ok(s, start, stem, suf, end, places):
+        known = _known_start(s, start, end, places)
+        if known is not None:  # a full name the corpus or gazetteer knows (红古区分别…, 七里河区)
+            if suf == "市" and not _place_ok(s, start, stem, suf, end, places):
+                continue
+            start = known
+        elif not _place_ok(s, start, stem, suf, end, places):
             continue
-        longer = next((n for n in places.long_names if n <= end and s[end - n: end] in places.full_names), 0)
-        if longer:  # a longer full name the gazetteer knows (七里河区, 石柱土家族自治县)
-            start = end - longer
         # three-character names only right after punctuation and not after a function word
         elif start >= 1 and _HAN_RE.match(s[start - 1]) and s[start - 1] not in _FUNC_CHARS \
                 and (start == 1 or not _HAN_RE.match(s[start - 2])) and suf != "市":
@@ -417,10 +425,39 @@ def _place_cands(s: str, places: Places) -> list[_Cand]:
             names = tuple(places.full(x, x + suf) for x in [*items, last])
             out.append(_Cand(m.start(), m.end(), names, 2))
     for m in _PLACE_ETC_RE.finditer(s):
-        items = m.group("items").split("、")
-        if all(x in places or x[-1] not in _BLOCK_QU for x in items):
-            out.append(_Cand(m.start(), m.end(), tuple(places.full(x, x) for x in items), 2))
+        start, items = _etc_items(s, m.start(), places)
+        if items and all(x in places or x[-1] not in _BLOCK_QU for x in items):
+            out.append(_Cand(start, m.end(), tuple(places.full(x, x) for x in items), 2))
     return out
+
+
+def _known_start(s: str, start: int, end: int, places: Places) -> int | None:
+    """Start of the longest full name the corpus or gazetteer knows that ends at ``end``
+    (X区 or a longer 七里河区), when nothing after it makes it part of a word; else None."""
+    for n in (*places.long_names, 3):
+        if end >= n and s[end - n: end] in places.full_names:
+            after = s[end] if end < len(s) else ""
+            return end - n if after not in _NOT_AFTER_FULL.get(s[end - 1], "") else None
+    return None
+
+
+def _etc_items(s: str, end: int, places: Places) -> tuple[int, list[str]]:
+    """The names of an enumeration ``X、Y、Z`` ending at ``end`` (before 等县（区）), read backwards:
+    each item is the longest known short form there (七里河), else two hanzi as written."""
+    items: list[str] = []
+    pos = end
+    while True:
+        size = next((n for n in (4, 3) if pos >= n and s[pos - n: pos] in places), 2)
+        item = s[pos - size: pos]
+        if len(item) < 2 or not all(_HAN_RE.match(c) for c in item):
+            break
+        items.insert(0, item)
+        pos -= size
+        if pos > 0 and s[pos - 1] == "、":
+            pos -= 1
+            continue
+        break
+    return pos, items
 
 
 def _dept_list_cands(s: str) -> list[_Cand]:
