@@ -209,7 +209,7 @@ def _learn(texts: tuple[str, ...]) -> Places:
     by_short: dict[str, set[str]] = {}
     for d in home:
         if d.short:
-            by_short.setdefault(d.short, set()).add(d.name)
+            by_short.setdefault(d.short, set()).add(_as_written(d, texts))
     counties = dict(learned)
     for short, names in by_short.items():
         if short not in full and len(names) == 1:
@@ -217,6 +217,16 @@ def _learn(texts: tuple[str, ...]) -> Places:
     regions.update(d.name for d in heads)
     extra = tuple(sorted({d.name for d in named | home} - set(counties.values())))
     return Places(tuple(sorted(counties.items())), tuple(sorted(regions)), extra)
+
+
+def _as_written(d: Division, texts: tuple[str, ...]) -> str:
+    """The county's full name as the document writes it: the code table lags behind renamings
+    (撤县设区: X县 → X区), so X区 written where X县 never is wins."""
+    if not any(d.name in t for t in texts):
+        for other in (d.short + suf for suf in "区县市" if d.short + suf != d.name):
+            if any(other in t for t in texts):
+                return other
+    return d.name
 
 
 def _gazetteer_scope(texts: tuple[str, ...]) -> tuple[set[Division], set[Division], set[Division]]:

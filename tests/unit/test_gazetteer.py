@@ -145,3 +145,12 @@ def test_county_of_a_province_the_corpus_never_names_in_an_owner_note():
     plan2 = ("某省规划", "渝中区、南岸区分别实施老旧管网改造。")
     assert find_owners(plan2[1], learn_places(plan2)) == ["渝中区", "南岸区"]
     assert find_owners(plan2[1], NO_PLACES) == []
+
+
+def test_a_renamed_county_takes_the_name_the_plan_writes():
+    # the code table still has 梁平县 and 武隆县 (both became districts): the plan's own wording wins
+    assert GAZ.lookup("梁平县") and not GAZ.lookup("梁平区")
+    plan = ("重庆市生态环境保护规划", "重庆市、重庆市各区县协同。", "梁平区、武隆区分别实施治理。", "推进梁平、垫江协同。")
+    places = learn_places(plan)
+    assert places.full("梁平", "?") == "梁平区" and places.full("垫江", "?") == "垫江县"
+    assert find_places(plan[3], places) == ["梁平区", "垫江县"]
