@@ -2,10 +2,13 @@
 
 The patterns are general Chinese-plan grammar (lists joined by 、 and 等, the
 suffixes 局/厅/委/办/部门/管委会/公司/政府, X县/X区/X市 with guards), with the
-department stems and lead words as vocabularies (:mod:`kb.lexicon`).  No place
-is known in advance: names a plan uses bare (推动甲州、乙昌等县（区）…, 推进丙江
-风电项目) and the province or city in front of an organ (X省…厅, X市委) are read
-with the :class:`Places` that the plan itself defines, see :func:`learn_places`.
+department stems and lead words as vocabularies (:mod:`kb.lexicon`).  Places are
+data, never code: names a plan uses bare (推动甲州、乙昌等县（区）…, 推进丙江风电项目)
+and the province or city in front of an organ (X省…厅, X市委) are read with the
+:class:`Places` of the plan, see :func:`learn_places`: what its own wording defines,
+plus the national gazetteer (:mod:`kb.lexicon.gazetteer`) in the plan's scope — the
+counties it names in full, the divisions above them, and the short forms of the
+counties of its own city.
 
 Decisions (documented because they are choices, not facts):
 
@@ -115,6 +118,8 @@ _LEARNED_SUFFIXES = "县区"
 _NOT_AFTER_BARE = "县区河江州"
 #: What may not follow a gazetteer name that names the place (和平区域, 市场): the name is part of a word.
 _NOT_AFTER_FULL = {"区": "域划间块", "市": "场", "县": "域"}
+#: "Respectively" after a list of places (X区、Y区分别…), which the guard 区+分 would otherwise cut.
+_RESPECTIVELY = "分别"
 #: What may join two places of one enumeration (X县、Y区 / X县和Y县).
 _PLACE_JOINS = ("、", "和", "及", "与")
 
@@ -175,7 +180,7 @@ NO_PLACES = Places()
 
 
 def learn_places(texts: Iterable[str]) -> Places:
-    """The places a corpus defines, learned from its own wording.
+    """The places a corpus defines, learned from its own wording, plus the gazetteer's in its scope.
 
     * A county or district (X县/X区 by the general rules) teaches its bare stem X
       when the text enumerates it with another place (X县、Y区 / X、Y县 / X县和Y县),
@@ -184,6 +189,8 @@ def learn_places(texts: Iterable[str]) -> Places:
     * A region (two hanzi + 省/市 with the place guards) is learned where the text
       names it on its own, not only as the head of an organ ("X市位于…", 《X市…》),
       so that "已经市政府" or "省委省政府" never make a region of "已经" or "省委".
+    * The gazetteer adds what the wording does not teach (see :func:`_gazetteer_scope`);
+      a short form the wording learned keeps the wording's full name.
 
     Pass the texts of one document (or of the documents that share a gazetteer);
     the result is cached for the same texts.
@@ -365,6 +372,10 @@ def _region_start(s: str, start: int, places: Places) -> int:
     for n in places.long_names:  # 乌鲁木齐市…, 广西壮族自治区… (the last character is the one at ``start``)
         if start + 1 >= n and s[start + 1 - n: start + 1] in places.region_names:
             return start + 1 - n
+    if s[start: start + 1] in ("县", "区"):  # a county's own organ: X县委、县政府, X县生态环境局
+        for n in (*places.long_names, 3):
+            if start + 1 >= n and s[start + 1 - n: start + 1] in places.full_names:
+                return start + 1 - n
     return start
 
 
@@ -447,7 +458,9 @@ def _known_start(s: str, start: int, end: int, places: Places) -> int | None:
     for n in (*places.long_names, 3):
         if end >= n and s[end - n: end] in places.full_names:
             after = s[end] if end < len(s) else ""
-            return end - n if after not in _NOT_AFTER_FULL.get(s[end - 1], "") else None
+            if s.startswith(_RESPECTIVELY, end):  # X区、Y区分别实施…: not 区分
+                return end - n
+            return end - n if after not in _BLOCK_AFTER.get(s[end - 1], ()) else None
     return None
 
 

@@ -154,3 +154,10 @@ def test_a_renamed_county_takes_the_name_the_plan_writes():
     places = learn_places(plan)
     assert places.full("梁平", "?") == "梁平区" and places.full("垫江", "?") == "垫江县"
     assert find_places(plan[3], places) == ["梁平区", "垫江县"]
+
+
+def test_a_countys_own_organs_carry_its_name():
+    places = learn_places(LANZHOU)
+    text = "由七里河区生态环境局牵头，榆中县委、县政府统筹，城关区人民政府配合。"
+    assert find_owners(text, places) == ["七里河区生态环境局", "榆中县委、县政府", "城关区人民政府"]
+    assert find_owners(text, NO_PLACES)[:2] == ["区生态环境局", "县委、县政府"]
