@@ -198,7 +198,8 @@ def learn_places(texts: Iterable[str]) -> Places:
     return _learn(tuple(texts))
 
 
-@functools.lru_cache(maxsize=32)
+#: Documents whose places stay cached: one entry per document of an index, as answers ask again per question.
+@functools.lru_cache(maxsize=256)
 def _learn(texts: tuple[str, ...]) -> Places:
     full: dict[str, set[str]] = {}
     regions: set[str] = set()

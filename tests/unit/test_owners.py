@@ -155,7 +155,8 @@ def test_region_prefix_only_for_regions_the_plan_names_on_its_own():
 
 
 def test_learning_is_cached_for_the_same_texts():
-    assert learn_places(list(PLAN_A)) is PLACES
+    assert learn_places(list(PLAN_A)) is learn_places(PLAN_A)
+    assert learn_places(list(PLAN_A)) == PLACES
     assert isinstance(NO_PLACES, Places) and NO_PLACES.to_dict() == {"counties": {}, "regions": [], "extra": []}
 
 
