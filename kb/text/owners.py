@@ -2,10 +2,13 @@
 
 The patterns are general Chinese-plan grammar (lists joined by 、 and 等, the
 suffixes 局/厅/委/办/部门/管委会/公司/政府, X县/X区/X市 with guards), with the
-department stems and lead words as vocabularies (:mod:`kb.lexicon`).  No place
-is known in advance: names a plan uses bare (推动甲州、乙昌等县（区）…, 推进丙江
-风电项目) and the province or city in front of an organ (X省…厅, X市委) are read
-with the :class:`Places` that the plan itself defines, see :func:`learn_places`.
+department stems and lead words as vocabularies (:mod:`kb.lexicon`).  Places are
+data, never code: names a plan uses bare (推动甲州、乙昌等县（区）…, 推进丙江风电项目)
+and the province or city in front of an organ (X省…厅, X市委) are read with the
+:class:`Places` of the plan, see :func:`learn_places`: what its own wording defines,
+plus the national gazetteer (:mod:`kb.lexicon.gazetteer`) in the plan's scope — the
+counties it names in full, the divisions above them, and the short forms of the
+counties of its own city.
 
 Decisions (documented because they are choices, not facts):
 
@@ -32,11 +35,15 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kb.lexicon import lexicon
 from kb.text.chars import HAN, LP, RP
 from kb.text.normalize import normalize
 from kb.text.patterns import CN_NUM
+
+if TYPE_CHECKING:
+    from kb.lexicon.gazetteer import Division, Gazetteer
 
 __all__ = ["NO_PLACES", "Places", "find_assigned", "find_owners", "find_places", "learn_places", "owner_spans"]
 
@@ -94,7 +101,7 @@ _PLACE_RE = re.compile(rf"(?=(?P<stem>[{HAN}]{{2}})(?P<suf>[县区市]))")
 _PLACE_LIST_RE = re.compile(
     rf"(?P<items>(?:[{HAN}](?![县区市])[{HAN}]、)+)(?P<last>[{HAN}]{{2}})(?P<suf>[县区])"
 )
-_PLACE_ETC_RE = re.compile(rf"(?P<items>(?:[{HAN}]{{2}}、)*[{HAN}]{{2}})等(?:[{HAN}]{{0,2}})?县{LP}区{RP}")
+_PLACE_ETC_RE = re.compile(rf"(?<=[{HAN}])等(?:[{HAN}]{{0,2}})?县{LP}区{RP}")
 _RESP_RE = re.compile(
     r"由(?P<a>[^，。；：,;:]{2,30}?)(?:牵头|负责|组织实施|统筹)"
     r"|督促(?P<b>[^，。；：,;:]{2,20}?)(?:严格|切实|全面|依法|认真)?(?:落实|履行|承担)"
@@ -109,6 +116,10 @@ _ORGAN_AFTER_RE = re.compile(rf"(?:人民)?政府|委|党委|{_STEM_ALT}")
 #: (X江河 is a river, X区 is the full name already).
 _LEARNED_SUFFIXES = "县区"
 _NOT_AFTER_BARE = "县区河江州"
+#: What may not follow a gazetteer name that names the place (和平区域, 市场): the name is part of a word.
+_NOT_AFTER_FULL = {"区": "域划间块", "市": "场", "县": "域"}
+#: "Respectively" after a list of places (X区、Y区分别…), which the guard 区+分 would otherwise cut.
+_RESPECTIVELY = "分别"
 #: What may join two places of one enumeration (X县、Y区 / X县和Y县).
 _PLACE_JOINS = ("、", "和", "及", "与")
 
@@ -124,8 +135,10 @@ class Places:
 
     #: (bare stem, full name) of each county or district, sorted.
     counties: tuple[tuple[str, str], ...] = ()
-    #: Provinces and cities (X省, X市) the corpus names on their own, sorted.
+    #: Provinces and cities (X省, X市) the corpus names on their own, or names a county of, sorted.
     regions: tuple[str, ...] = ()
+    #: Full names of counties in scope whose short form is not known (ambiguous or too short).
+    extra: tuple[str, ...] = ()
 
     @functools.cached_property
     def by_stem(self) -> dict[str, str]:
@@ -133,7 +146,12 @@ class Places:
 
     @functools.cached_property
     def full_names(self) -> frozenset[str]:
-        return frozenset(full for _, full in self.counties)
+        return frozenset(full for _, full in self.counties) | frozenset(self.extra)
+
+    @functools.cached_property
+    def long_names(self) -> tuple[int, ...]:
+        """Lengths of full names longer than three characters (七里河区, 石柱土家族自治县), longest first."""
+        return tuple(sorted({len(n) for n in self.full_names | self.region_names if len(n) > 3}, reverse=True))
 
     @functools.cached_property
     def region_names(self) -> frozenset[str]:
@@ -154,7 +172,7 @@ class Places:
         return self.by_stem.get(stem, default)
 
     def to_dict(self) -> dict:
-        return {"counties": dict(self.counties), "regions": list(self.regions)}
+        return {"counties": dict(self.counties), "regions": list(self.regions), "extra": list(self.extra)}
 
 
 #: No place known: bare names stay as written, no region prefix is recognised.
@@ -162,7 +180,7 @@ NO_PLACES = Places()
 
 
 def learn_places(texts: Iterable[str]) -> Places:
-    """The places a corpus defines, learned from its own wording.
+    """The places a corpus defines, learned from its own wording, plus the gazetteer's in its scope.
 
     * A county or district (X县/X区 by the general rules) teaches its bare stem X
       when the text enumerates it with another place (X县、Y区 / X、Y县 / X县和Y县),
@@ -171,6 +189,8 @@ def learn_places(texts: Iterable[str]) -> Places:
     * A region (two hanzi + 省/市 with the place guards) is learned where the text
       names it on its own, not only as the head of an organ ("X市位于…", 《X市…》),
       so that "已经市政府" or "省委省政府" never make a region of "已经" or "省委".
+    * The gazetteer adds what the wording does not teach (see :func:`_gazetteer_scope`);
+      a short form the wording learned keeps the wording's full name.
 
     Pass the texts of one document (or of the documents that share a gazetteer);
     the result is cached for the same texts.
@@ -178,7 +198,8 @@ def learn_places(texts: Iterable[str]) -> Places:
     return _learn(tuple(texts))
 
 
-@functools.lru_cache(maxsize=32)
+#: Documents whose places stay cached: one entry per document of an index, as answers ask again per question.
+@functools.lru_cache(maxsize=256)
 def _learn(texts: tuple[str, ...]) -> Places:
     full: dict[str, set[str]] = {}
     regions: set[str] = set()
@@ -188,8 +209,88 @@ def _learn(texts: tuple[str, ...]) -> Places:
             if name[-1] in _LEARNED_SUFFIXES and len(name) >= 3:
                 full.setdefault(name[:-1], set()).add(name)
         regions.update(_standalone_regions(s))
-    counties = tuple(sorted((stem, names.pop()) for stem, names in full.items() if len(names) == 1))
-    return Places(counties, tuple(sorted(regions)))
+    learned = {stem: names.pop() for stem, names in full.items() if len(names) == 1}
+    named, home, heads = _gazetteer_scope(texts)
+    # The gazetteer adds, by short form, the counties of the document's own city that its wording
+    # did not teach; a short form the corpus gave another name, or two counties share, is left out.
+    # Every other county it names in full is known by that full name only.
+    by_short: dict[str, set[str]] = {}
+    for d in home:
+        if d.short:
+            by_short.setdefault(d.short, set()).add(_as_written(d, texts))
+    counties = dict(learned)
+    for short, names in by_short.items():
+        if short not in full and len(names) == 1:
+            counties[short] = names.pop()
+    regions.update(d.name for d in heads)
+    extra = tuple(sorted({d.name for d in named | home} - set(counties.values())))
+    return Places(tuple(sorted(counties.items())), tuple(sorted(regions)), extra)
+
+
+def _as_written(d: Division, texts: tuple[str, ...]) -> str:
+    """The county's full name as the document writes it: the code table lags behind renamings
+    (撤县设区: X县 → X区), so X区 written where X县 never is wins."""
+    if not any(d.name in t for t in texts):
+        for other in (d.short + suf for suf in "区县市" if d.short + suf != d.name):
+            if any(other in t for t in texts):
+                return other
+    return d.name
+
+
+def _gazetteer_scope(texts: tuple[str, ...]) -> tuple[set[Division], set[Division], set[Division]]:
+    """(counties named in full, counties of the document's own city, provinces and cities in scope).
+
+    A county the document names in full is a county wherever it lies (某某县人民政府 of a
+    province it never names), and the divisions above it are in scope (南江县 → 巴中市 →
+    四川省).  Short forms (巴州、平昌等县（区）) are the readers' own only for the counties of
+    the city or municipality the document names most (its own place); a province brings
+    none: their short forms would be too many ordinary words (和平, 南海).
+    """
+    # imported here: a plain search never needs the gazetteer (see kb.lexicon.gazetteer)
+    from kb.lexicon.gazetteer import GazetteerError, gazetteer
+
+    try:
+        gaz = gazetteer()
+    except GazetteerError:
+        return set(), set(), set()
+    counties: set[Division] = set()
+    heads: dict[Division, int] = {}
+    for text in texts:
+        s = normalize(text)
+        for start, end, name in gaz.find(s):
+            if not _named_in_full(s, start, end, name):
+                continue
+            for d in gaz.lookup(name):
+                if d.level == d.COUNTY:
+                    counties.add(d)
+                else:
+                    heads[d] = heads.get(d, 0) + 1
+    # a county name two divisions share (朝阳区 in Beijing and Changchun) counts only under a named city
+    counties = {c for c in counties if len(gaz.lookup(c.name)) == 1 or c.parent in {h.code for h in heads}}
+    scope = set(heads)
+    for c in counties:
+        scope.update(gaz.chain(c)[1:])
+    home: set[Division] = set()
+    if heads:
+        top = max(heads, key=lambda d: (heads[d], d.level, d.code))
+        if heads[top] >= _HOME_MENTIONS and not _is_province_of_cities(gaz, top):
+            home = {c for c in gaz.children(top) if c.level == c.COUNTY}
+    return counties, home, scope
+
+
+#: How often a document names a city before its counties' short forms are its readers' own.
+_HOME_MENTIONS = 3
+
+
+def _is_province_of_cities(gaz: Gazetteer, division: Division) -> bool:
+    """A province (with cities below it), unlike a municipality whose districts sit right under it."""
+    return any(c.level != c.COUNTY for c in gaz.children(division))
+
+
+def _named_in_full(s: str, start: int, end: int, name: str) -> bool:
+    """A gazetteer name in ``s`` that is that place, not part of a longer word (X区域, 城市X县级)."""
+    after = s[end] if end < len(s) else ""
+    return after not in _NOT_AFTER_FULL.get(name[-1], "")
 
 
 def _standalone_regions(s: str) -> list[str]:
@@ -269,6 +370,25 @@ def _region_start(s: str, start: int, places: Places) -> int:
     """Where a body that opens with 省/市 really starts: before the region's name (X省…厅, X市委) if known."""
     if start >= 2 and s[start: start + 1] in ("省", "市") and s[start - 2: start + 1] in places.region_names:
         return start - 2
+    for n in places.long_names:  # 乌鲁木齐市…, 广西壮族自治区… (the last character is the one at ``start``)
+        if start + 1 >= n and s[start + 1 - n: start + 1] in places.region_names:
+            return start + 1 - n
+    if s[start: start + 1] in ("县", "区"):  # a county's own organ: X县委、县政府, X县生态环境局
+        for n in (*places.long_names, 3):
+            if start + 1 >= n and s[start + 1 - n: start + 1] in places.full_names:
+                return start + 1 - n
+    return start
+
+
+def _long_name_start(s: str, start: int, places: Places) -> int:
+    """Where a body that opens with a three-character county name (里河区人民政府) really starts,
+    when a longer full name the corpus or gazetteer knows ends there (七里河区人民政府)."""
+    end = start + 3
+    if s[end - 1: end] not in ("县", "区", "市"):
+        return start
+    for n in places.long_names:
+        if end >= n and s[end - n: end] in places.full_names:
+            return end - n
     return start
 
 
@@ -284,7 +404,7 @@ def _zone_start(s: str, start: int, places: Places) -> int:
 def _place_ok(s: str, start: int, stem: str, suf: str, end: int, places: Places) -> bool:
     block = {"县": _BLOCK_XIAN, "区": _BLOCK_QU, "市": _BLOCK_SHI}[suf]
     if stem[-1] in block or (stem[0] in _FUNC_CHARS and start > 0):
-        return stem in places
+        return stem in places or s[start:end] in places.full_names
     after = s[end] if end < len(s) else ""
     if after in _BLOCK_AFTER[suf]:
         return False
@@ -306,10 +426,15 @@ def _place_cands(s: str, places: Places) -> list[_Cand]:
     for m in _PLACE_RE.finditer(s):
         stem, suf = m.group("stem"), m.group("suf")
         start, end = m.start(), m.start() + 3
-        if not _place_ok(s, start, stem, suf, end, places):
+        known = _known_start(s, start, end, places)
+        if known is not None:  # a full name the corpus or gazetteer knows (红古区分别…, 七里河区)
+            if suf == "市" and not _place_ok(s, start, stem, suf, end, places):
+                continue
+            start = known
+        elif not _place_ok(s, start, stem, suf, end, places):
             continue
         # three-character names only right after punctuation and not after a function word
-        if start >= 1 and _HAN_RE.match(s[start - 1]) and s[start - 1] not in _FUNC_CHARS \
+        elif start >= 1 and _HAN_RE.match(s[start - 1]) and s[start - 1] not in _FUNC_CHARS \
                 and (start == 1 or not _HAN_RE.match(s[start - 2])) and suf != "市":
             start -= 1
         out.append(_Cand(start, end, (s[start:end],), 3))
@@ -322,10 +447,41 @@ def _place_cands(s: str, places: Places) -> list[_Cand]:
             names = tuple(places.full(x, x + suf) for x in [*items, last])
             out.append(_Cand(m.start(), m.end(), names, 2))
     for m in _PLACE_ETC_RE.finditer(s):
-        items = m.group("items").split("、")
-        if all(x in places or x[-1] not in _BLOCK_QU for x in items):
-            out.append(_Cand(m.start(), m.end(), tuple(places.full(x, x) for x in items), 2))
+        start, items = _etc_items(s, m.start(), places)
+        if items and all(x in places or x[-1] not in _BLOCK_QU for x in items):
+            out.append(_Cand(start, m.end(), tuple(places.full(x, x) for x in items), 2))
     return out
+
+
+def _known_start(s: str, start: int, end: int, places: Places) -> int | None:
+    """Start of the longest full name the corpus or gazetteer knows that ends at ``end``
+    (X区 or a longer 七里河区), when nothing after it makes it part of a word; else None."""
+    for n in (*places.long_names, 3):
+        if end >= n and s[end - n: end] in places.full_names:
+            after = s[end] if end < len(s) else ""
+            if s.startswith(_RESPECTIVELY, end):  # X区、Y区分别实施…: not 区分
+                return end - n
+            return end - n if after not in _BLOCK_AFTER.get(s[end - 1], ()) else None
+    return None
+
+
+def _etc_items(s: str, end: int, places: Places) -> tuple[int, list[str]]:
+    """The names of an enumeration ``X、Y、Z`` ending at ``end`` (before 等县（区）), read backwards:
+    each item is the longest known short form there (七里河), else two hanzi as written."""
+    items: list[str] = []
+    pos = end
+    while True:
+        size = next((n for n in (4, 3) if pos >= n and s[pos - n: pos] in places), 2)
+        item = s[pos - size: pos]
+        if len(item) < 2 or not all(_HAN_RE.match(c) for c in item):
+            break
+        items.insert(0, item)
+        pos -= size
+        if pos > 0 and s[pos - 1] == "、":
+            pos -= 1
+            continue
+        break
+    return pos, items
 
 
 def _dept_list_cands(s: str) -> list[_Cand]:
@@ -479,7 +635,7 @@ def _chosen(s: str, places: Places) -> tuple[list[_Cand], list[tuple[int, int]]]
     cands: list[_Cand] = []
     duties: list[tuple[int, int]] = []
     for m in _GOV_RE.finditer(s):
-        start = _region_start(s, m.start(), places)
+        start = _long_name_start(s, _region_start(s, m.start(), places), places)
         if s.startswith("以上", start):  # 地级以上市人民政府: 以上 qualifies, it names no place
             start += 2
         cands.append(_Cand(start, m.end(), (s[start: m.end()],), 0))
