@@ -305,21 +305,27 @@ class Gate:
         z: float,
         lexical: Mapping[int, float],
         dense: Mapping[int, float],
+        best_lexical: float | None = None,
     ) -> Evidence:
-        """The features for a (clean) query whose top hits have ``texts``."""
+        """The features for a (clean) query whose top hits have ``texts``.
+
+        ``best_lexical`` is the best raw BM25 score of the query, when the caller already has it.
+        """
         words = content_words(self.data.tokenizer.words(query))
         known = sum(w in self.vocabulary for w in words) / len(words) if words else 0.0
         forms = [search_form(t) for t in texts]
         cover = [self.coverage(words, t) for t in forms]
         best = int(np.argmax(cover)) if cover else -1
         text = forms[best] if cover else ""
-        raw = self.data.lexical.scores(query)
+        if best_lexical is None:
+            raw = self.data.lexical.scores(query)
+            best_lexical = float(raw.max()) if len(raw) else 0.0
         return Evidence(
             z=z,
             coverage=cover[best] if cover else 0.0,
             known=known,
             key=max((self.key(words, t, query) for t in forms), default=0.0),
             bound=self.bound(words, text, query) if text else 0.0,
-            lexical=self.lexical(query, float(raw.max()) if len(raw) else 0.0),
+            lexical=self.lexical(query, best_lexical),
             agree=self.agree(lexical, dense),
         )
