@@ -13,6 +13,7 @@ from kb.document import Node
 from kb.embed.base import Encoder
 from kb.errors import QueryError
 from kb.index.store import IndexData
+from kb.lexicon import lexicon
 from kb.query.expand import expand, thesaurus
 from kb.query.fusion import top, weighted
 from kb.query.relevance import Evidence, Gate, content_words
@@ -102,8 +103,10 @@ def without_runs(question: str, text: str, least: int = PHRASE_MIN) -> str:
 
 @functools.cache
 def _frame_words() -> re.Pattern[str]:
-    """The stopwords of two characters or more (question words, 有关, 需要 …), longest first."""
-    words = sorted((w for w in STOPWORDS if len(w) >= 2), key=len, reverse=True)
+    """The question's frame, longest first: the stopwords of two characters or more (question words,
+    有关, 需要 …) and the frame words kept apart from the tokenizer (kb/lexicon/data/question_frame.txt)."""
+    frame = {w for w in STOPWORDS if len(w) >= 2} | set(lexicon("question_frame").words)
+    words = sorted(frame, key=lambda w: (-len(w), w))
     return re.compile("|".join(map(re.escape, words)) or r"(?!)")
 
 
@@ -267,7 +270,7 @@ class Searcher:
     @property
     def gate(self) -> Gate:
         if self._gate is None:
-            self._gate = Gate(self.data, thesaurus())
+            self._gate = Gate(self.data, thesaurus(), question_content)
         return self._gate
 
     def _coverage(self, words: list[str], text: str) -> float:
