@@ -55,7 +55,9 @@ FEATURES = ("z", "coverage", "key", "bound", "lexical", "agree", "first")
 THESAURUS_CREDIT = 0.7
 #: How many of each retriever's best passages are compared for ``agree``.
 AGREE_TOP = 20
-#: How far down the other retriever's list ``first`` looks for each one's best passage.
+#: How far down the other retriever's list ``first`` looks for each one's best passage.  Held-out
+#: figures alike for 3, 5 and 10 (68/77 answered, 207/214 declined); worst cross-corpus answered
+#: 89.4%, 89.4%, 90.9%, declined 94.4% for all three.
 FIRST_TOP = 5
 MODEL_FILE = "relevance.json"
 BOUND_RIGHT = False
