@@ -84,7 +84,7 @@ def main() -> None:
             for k, v in changes.items():
                 setattr(search, k, v)
             for kb in kbs.values():
-                kb.searcher._last_content_vector = {}
+                kb.searcher._last_query_vector, kb.searcher._last_scores = {}, {}
             rows = score(kbs, sets)
         finally:
             for k, v in saved.items():

@@ -13,6 +13,7 @@ from kb.document import Node
 from kb.embed.base import Encoder
 from kb.errors import QueryError
 from kb.index.store import IndexData
+from kb.lexicon import lexicon
 from kb.query.expand import expand, thesaurus
 from kb.query.fusion import top, weighted
 from kb.query.relevance import Evidence, Gate, content_words
@@ -102,8 +103,10 @@ def without_runs(question: str, text: str, least: int = PHRASE_MIN) -> str:
 
 @functools.cache
 def _frame_words() -> re.Pattern[str]:
-    """The stopwords of two characters or more (question words, 有关, 需要 …), longest first."""
-    words = sorted((w for w in STOPWORDS if len(w) >= 2), key=len, reverse=True)
+    """The question's frame, longest first: the stopwords of two characters or more (question words,
+    有关, 需要 …) and the frame words kept apart from the tokenizer (kb/lexicon/data/question_frame.txt)."""
+    frame = {w for w in STOPWORDS if len(w) >= 2} | set(lexicon("question_frame").words)
+    words = sorted(frame, key=lambda w: (-len(w), w))
     return re.compile("|".join(map(re.escape, words)) or r"(?!)")
 
 
@@ -182,17 +185,35 @@ class Searcher:
         self._background = np.ascontiguousarray(vectors[np.sort(pick)])
         self._vocabulary = data.lexical.vocabulary()
         self._last_query_vector: dict[str, np.ndarray] = {}
+        self._last_scores: dict[str, tuple[dict[int, float], dict[int, float], float]] = {}
         self._gate: Gate | None = None
         self._search_texts: dict[int, str] = {}
-        self._last_content_vector: dict[str, np.ndarray] = {}
         #: Each document's own title, for questions that name the document.
         self._titles = {n.doc: n.title for n in data.nodes if n.kind == "preamble" and len(n.title) >= 4}
         #: The titles in search form: their words pick a document (lexical text, DOC_BOOST), so they
         #: do not count again in phrase cover, where they would lift the passage repeating the title.
         self._title_forms = tuple(search_form(t) for t in self._titles.values())
 
+    def scores(self, q: str) -> tuple[dict[int, float], dict[int, float], float]:
+        """The lexical and dense candidate scores of a clean query and its best raw BM25 score.
+
+        Remembered for the last query: ``kb ask`` runs search() and then evidence() on the same
+        question, and the gate reads the very score maps the ranking fused.
+        """
+        cached = self._last_scores.get(q)
+        if cached is None:
+            lex, own_best = self._lexical(q)
+            cached = (lex, self.dense_scores(q), own_best)
+            self._last_scores = {q: cached}
+        return cached
+
     def lexical_scores(self, q: str) -> dict[int, float]:
+        return self._lexical(q)[0]
+
+    def _lexical(self, q: str) -> tuple[dict[int, float], float]:
+        """BM25 candidates (with thesaurus expansion) and the best score of the question's own tokens."""
         scores = self.data.lexical.scores(q)
+        own_best = float(scores.max()) if len(scores) else 0.0
         terms = expand(q).terms if EXPANSION_WEIGHT else ()
         if terms:
             own = set(self.data.tokenizer(q))
@@ -200,7 +221,7 @@ class Searcher:
             if extra:
                 scores = scores + EXPANSION_WEIGHT * self.data.lexical.scores(extra)
         idx = np.argsort(-scores)[:CANDIDATES]
-        return {int(i): float(scores[i]) for i in idx if scores[i] > 0}
+        return {int(i): float(scores[i]) for i in idx if scores[i] > 0}, own_best
 
     def dense_scores(self, q: str) -> dict[int, float]:
         if self.encoder is None:
@@ -222,40 +243,34 @@ class Searcher:
         return dict(sorted(best.items(), key=lambda kv: -kv[1])[:CANDIDATES])
 
     def dense_query_vector(self, q: str) -> np.ndarray:
-        """The embedding the ranking uses: of the question without its frame (see question_content)."""
+        """The one embedding of a query, used by the ranking and the gate alike: of the question
+        without its frame (see question_content), remembered for the last query."""
         content = question_content(q)
-        if content == q:
-            return self.query_vector(q)
-        cached = self._last_content_vector.get(content)
+        cached = self._last_query_vector.get(content)
         if cached is None:
             cached = self.encoder.encode([content], "query")[0]
-            self._last_content_vector = {content: cached}
-        return cached
-
-    def query_vector(self, q: str) -> np.ndarray:
-        """The query embedding, remembered for the last query so evidence() does not encode twice."""
-        cached = self._last_query_vector.get(q)
-        if cached is None:
-            cached = self.encoder.encode([q], "query")[0]
-            self._last_query_vector = {q: cached}
+            self._last_query_vector = {content: cached}
         return cached
 
     def evidence(self, query: str, hits: list[Hit]) -> Evidence:
-        """Whether the hits answer the query or are only the nearest noise (kb.query.relevance)."""
+        """Whether the hits answer the query or are only the nearest noise (kb.query.relevance).
+
+        The dense z is on the ranking's own query vector and cosines, so ask encodes once.
+        """
         q = clean_query(query)
+        lex, den, own_best = self.scores(q)
         z = 0.0
         if self.encoder is not None and len(self._background):
-            vec = self.query_vector(q)
-            bg = self._background @ vec
+            bg = self._background @ self.dense_query_vector(q)
             best = max((h.dense for h in hits), default=float(bg.max()))
             z = float((max(best, float(bg.max())) - bg.mean()) / (bg.std() or 1.0))
         texts = [h.node.text for h in hits]
-        return self.gate.evidence(q, texts, z, self.lexical_scores(q), self.dense_scores(q))
+        return self.gate.evidence(q, texts, z, lex, den, own_best)
 
     @property
     def gate(self) -> Gate:
         if self._gate is None:
-            self._gate = Gate(self.data, thesaurus())
+            self._gate = Gate(self.data, thesaurus(), question_content)
         return self._gate
 
     def _coverage(self, words: list[str], text: str) -> float:
@@ -264,8 +279,7 @@ class Searcher:
 
     def search(self, query: str, k: int = 5, doc: str | None = None, chapter: int | None = None) -> list[Hit]:
         q = clean_query(query)
-        lex = self.lexical_scores(q)
-        den = self.dense_scores(q)
+        lex, den, _ = self.scores(q)
         fused = weighted([lex, den], [1.0 - DENSE_WEIGHT, DENSE_WEIGHT]) if den else dict(lex)
         allowed = self._filter(doc, chapter)
         if allowed is not None:
@@ -291,23 +305,10 @@ class Searcher:
                     continue
                 seen.add((node.doc, node.id))
             matched = tuple(t for t in terms if t in node.text)
-            hits.append(Hit(len(hits) + 1, score, node, matched, lex.get(i, 0.0), self._whole_cosine(q, i, den)))
+            hits.append(Hit(len(hits) + 1, score, node, matched, lex.get(i, 0.0), den.get(i, 0.0)))
             if len(hits) == k:
                 break
         return hits
-
-    def _whole_cosine(self, q: str, leaf: int, den: dict[int, float]) -> float:
-        """The leaf's cosine to the whole question, the scale the relevance gate's background is on.
-
-        The ranking embeds the question without its frame (question_content); where that is the
-        question itself, the ranking's cosine is already the one.
-        """
-        if leaf not in den:
-            return 0.0
-        if self.encoder is None or question_content(q) == q:
-            return den[leaf]
-        rows = self.data.dense.vectors[self._chunk_leaf == leaf]
-        return float((rows @ self.query_vector(q)).max()) if len(rows) else 0.0
 
     def _search_text(self, leaf: int) -> str:
         """A leaf's text in search form, worked out once per leaf."""

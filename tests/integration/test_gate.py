@@ -38,3 +38,30 @@ def test_weather_matches_only_inside_heavy_pollution_weather(kb: KnowledgeBase):
     q = "明天天气怎么样？"
     ev = kb.evidence(q, kb.search(q))
     assert ev.coverage > 0 and ev.bound > 0  # 天气 is in the plan, but only as 重污染天气
+
+
+def test_ask_encodes_the_question_once_and_scores_it_once(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch):
+    """The gate reads the ranking's own query vector and score maps (the last query's, remembered)."""
+    lexical = kb.data.lexical
+    calls: list[object] = []
+    real = lexical.scores
+    monkeypatch.setattr(lexical, "scores", lambda q: calls.append(q) or real(q))
+    q = "城镇污水处理率要达到多少？"  # 要 … 多少: the frame is taken out, the content embedded
+    kb.search("一个别的问题")
+    kb.searcher.encoder.calls.clear()
+    calls.clear()
+    kb.search(q)
+    searched = len(calls)
+    assert kb.searcher.encoder.calls == [1] and searched >= 1
+    kb.searcher.encoder.calls.clear()
+    calls.clear()
+    kb.ask("污水处理率有哪些要求？")
+    assert kb.searcher.encoder.calls == [1]  # not a second encode of the whole question
+    assert len(calls) == searched  # evidence() did not score the query again
+
+
+def test_the_gate_cosines_are_the_rankings(kb: KnowledgeBase):
+    q = "污水处理率要达到多少"
+    hits = kb.search(q)
+    _, dense, _ = kb.searcher.scores(q)
+    assert hits and all(h.dense == dense.get(kb.data.leaves.index(h.node), 0.0) for h in hits)

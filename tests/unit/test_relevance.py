@@ -96,6 +96,7 @@ def test_the_model_reads_only_known_features_and_a_bound_match_counts_against():
     base = dict(z=4.0, coverage=0.5, known=1.0, key=0.5, bound=0.0, lexical=0.3, agree=0.4)
     assert Evidence(**{**base, "bound": 0.4}).score < Evidence(**base).score
     assert Evidence(**{**base, "z": 6.0}).score > Evidence(**base).score
+    assert Evidence(**{**base, "first": 1.0}).score > Evidence(**base).score
 
 
 def test_a_query_with_no_word_the_corpus_knows_is_never_relevant():
@@ -108,3 +109,35 @@ def test_a_name_or_a_word_the_question_narrows_itself_is_not_held_against_it():
 
     assert "天气" in generic_words("明天天气怎么样", ["明天", "天气"])
     assert "植物园" not in generic_words("城市植物园怎么建", ["城市", "植物园"])  # the question's own compound
+
+
+def test_first_asks_whether_each_retrievers_best_is_in_the_others_top():
+    lex = {1: 9.0, 2: 8.0, 3: 7.0}
+    assert Gate.first(lex, {1: 0.9, 5: 0.8}) == 1.0  # both pick passage 1
+    assert Gate.first(lex, {5: 0.9, 1: 0.8}) == 0.5  # lexical best is dense's second; dense best unseen
+    assert Gate.first(lex, {5: 0.9, 6: 0.8}) == 0.0
+    assert Gate.first(lex, {5: 0.9, 6: 0.8, 7: 0.7, 8: 0.6, 9: 0.5, 1: 0.4}) == 0.0  # sixth is not top five
+    assert Gate.first({}, {1: 0.9}) == 0.0
+
+
+def test_the_question_frame_is_not_taken_for_a_rare_word_the_corpus_lacks(gate: Gate):
+    from kb.query.search import question_content
+
+    assert question_content("雨污分流是怎么回事").rstrip("是") == "雨污分流"
+    assert question_content("污水处理有哪些措施") == "污水处理措施"
+    framed = Gate(gate.data, gate.thesaurus, question_content)
+    q = "雨污分流是怎么回事"
+    plain = gate.evidence(q, [CORPUS[5]], 3.0, {5: 1.0}, {5: 0.9})
+    content = framed.evidence(q, [CORPUS[5]], 3.0, {5: 1.0}, {5: 0.9})
+    assert plain.known < 1.0 and plain.coverage < 1.0  # 回事: unknown, rarest of all, missing
+    assert content.known == 1.0 and content.coverage == 1.0
+    assert content.lexical > plain.lexical  # the frame no longer counts in the query's own score
+
+
+def test_evidence_takes_the_best_lexical_score_it_is_given(gate: Gate):
+    q = "雨污分流改造"
+    best = float(gate.data.lexical.scores(q).max())
+    computed = gate.evidence(q, [CORPUS[5]], 3.0, {5: best}, {5: 0.9})
+    given = gate.evidence(q, [CORPUS[5]], 3.0, {5: best}, {5: 0.9}, best_lexical=best)
+    assert given.lexical == computed.lexical > 0
+    assert gate.evidence(q, [CORPUS[5]], 3.0, {5: best}, {5: 0.9}, best_lexical=best / 2).lexical < given.lexical
