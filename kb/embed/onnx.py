@@ -36,7 +36,7 @@ import numpy as np
 
 from kb.embed import querytok
 from kb.embed.base import Encoder, Kind, ModelSpec
-from kb.embed.cache import remove_stale
+from kb.embed.cache import file_sha256, remove_stale
 from kb.embed.resolve import looks_like_path, relocate_default, resolve_model
 from kb.errors import ModelError
 
@@ -210,7 +210,7 @@ class FileStamp:
     @classmethod
     def of(cls, path: Path) -> FileStamp:
         st = path.stat()
-        return cls(_sha256(path), st.st_size, st.st_mtime_ns)
+        return cls(file_sha256(path), st.st_size, st.st_mtime_ns)
 
     def matches_stat(self, path: Path) -> bool:
         st = path.stat()
@@ -275,13 +275,6 @@ def onnx_path(folder: Path) -> Path:
 def _record_path(folder: Path) -> Path:
     return Path(folder) / ONNX_DIR / RECORD_FILE
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _source_files(folder: Path) -> list[Path]:

@@ -20,7 +20,6 @@ another tokenizer.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -32,6 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from kb.embed.cache import file_sha256
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -74,18 +75,11 @@ class _Stamp:
     @classmethod
     def of(cls, path: Path) -> _Stamp:
         st = path.stat()
-        return cls(st.st_size, st.st_mtime_ns, _sha256(path))
+        return cls(st.st_size, st.st_mtime_ns, file_sha256(path))
 
     def to_dict(self) -> dict[str, Any]:
         return {"size": self.size, "mtime_ns": self.mtime_ns, "sha256": self.sha256}
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class QueryTokenizer:
@@ -187,7 +181,7 @@ def _check(folder: Path, source: Path) -> str | None:
             return "stale"
         stamp = record["source"]
         st = source.stat()
-        if (st.st_size, st.st_mtime_ns) != (stamp["size"], stamp["mtime_ns"]) and _sha256(source) != stamp["sha256"]:
+        if (st.st_size, st.st_mtime_ns) != (stamp["size"], stamp["mtime_ns"]) and file_sha256(source) != stamp["sha256"]:
             return "stale"
         for name, size in record["files"].items():
             if (folder / name).stat().st_size != size:
@@ -269,7 +263,7 @@ def make(model_folder: Path, prepare: Callable[[Tokenizer], Tokenizer], max_leng
         st = source.stat()
         record = {
             "format": FORMAT,
-            "source": {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": _sha256(source)},
+            "source": {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": file_sha256(source)},
             "pieces": len(pieces),
             "max_piece": max(len(p) for p in pieces),
             "min_piece": vocab[min_id][0], "min_score": vocab[min_id][1], "min_id": min_id,
