@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -44,7 +43,7 @@ import numpy as np
 from kb.errors import KBError
 from kb.text.chars import HAN_EXT
 from kb.text.notation import search_form
-from kb.text.tokenize import STOPWORDS
+from kb.text.tokenize import STOPWORDS, pos_cut
 
 if TYPE_CHECKING:
     from kb.index.store import IndexData
@@ -141,14 +140,10 @@ def content_words(words: Sequence[str]) -> list[str]:
 @functools.lru_cache(maxsize=8192)
 def modifies(before: str) -> bool:
     """Whether the word that ends ``before`` would modify a noun that follows it (not 引导 in 引导农民)."""
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    words = jieba.posseg.lcut(before) if before else []
+    words = pos_cut(before) if before else []
     if not words:
         return False
-    flag = words[-1].flag
+    flag = words[-1][1]
     return flag == "vn" or (flag[:1] in ("n", "a", "b") and flag != "ad")
 
 
@@ -158,18 +153,14 @@ def generic_words(query: str, words: Sequence[str]) -> list[str]:
     A name (jieba: person, place, organisation) is never a general word inside a longer term, and a
     word the question itself modifies (辰山植物园, not 植物园) already names the specific thing.
     """
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
     q = search_form(query)
     out = []
     for w in words:
         start = q.find(w)
         if start < 0:
             continue
-        tagged = jieba.posseg.lcut(q[start : start + len(w)])
-        if len(tagged) == 1 and tagged[0].flag in ("nr", "ns", "nt", "nrt", "nrfg"):
+        tagged = pos_cut(q[start : start + len(w)])
+        if len(tagged) == 1 and tagged[0][1] in ("nr", "ns", "nt", "nrt", "nrfg"):
             continue
         if start and _HAN.match(q[start - 1]) and modifies(q[max(0, start - 8) : start]):
             continue

@@ -106,6 +106,27 @@ def _fresh_jieba():
     return tok
 
 
+_TAGGER = None
+
+
+def pos_cut(text: str) -> list[tuple[str, str]]:
+    """jieba's (word, part of speech) pairs for ``text``.
+
+    The tagger reads the dictionary the tokenizers already loaded: jieba.posseg's own default
+    would load it a second time (~0.6 s of a cold ``kb ask``).  Its word-tag table is the one
+    jieba.posseg reads once on import.
+    """
+    global _TAGGER
+    if _TAGGER is None:
+        import jieba.posseg
+
+        _fresh_jieba()  # makes sure the shared dictionary is loaded
+        tagger = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+        tagger.__dict__.update(tokenizer=_BASE, word_tag_tab=jieba.posseg.dt.word_tag_tab)
+        _TAGGER = tagger
+    return [(p.word, p.flag) for p in _TAGGER.lcut(text)]
+
+
 class JiebaTokenizer:
     """jieba search-mode words plus CJK character bigrams and unigrams, stopwords removed.
 

@@ -49,3 +49,13 @@ def test_cuts_are_remembered_but_every_caller_gets_its_own_list():
     assert tok._tokens.cache_info().hits >= 2
     other = JiebaTokenizer()  # another word table: its own cuts
     assert "城镇污水处理率" in tok.words(text) and "城镇污水处理率" not in other.words(text)
+
+
+def test_pos_cut_tags_as_jieba_posseg_does_without_a_second_dictionary():
+    import jieba.posseg
+
+    from kb.text import tokenize
+
+    for text in ("重污染天气", "明天天气怎么样", "辰山植物园", "引导农民", "巴州区人民政府"):
+        assert tokenize.pos_cut(text) == [(w.word, w.flag) for w in jieba.posseg.lcut(text)]
+    assert tokenize._TAGGER.tokenizer is tokenize._BASE
