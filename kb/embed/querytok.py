@@ -47,11 +47,11 @@ PIECES, IDS, SCORES = "pieces.npy", "ids.npy", "scores.npy"
 FORMAT = 1
 #: Texts the cache must tokenize exactly as the full tokenizer before it is used.
 PROBES = (
-    "巴中市空气质量的目标是什么？",
+    "某市空气质量的目标是什么？",
     "query: 农民烧秸秆怎么管？",
     "passage: 到2025年，城镇污水处理率达到95%以上，PM2.5浓度下降10％。",
     "ＰＭ２.５  与 PM_{2.5} 、ＣＯＤ和NH3-N；“十四五”《规划》（2021—2025年）",
-    "Represent this sentence for searching relevant passages: Water quality in the Ba River",
+    "Represent this sentence for searching relevant passages: Water quality in the Yellow River",
     "  leading and trailing   spaces\tand\ttabs\n and lines  ",
     "émigré naïve café Ærø ß ﬁ ① ㈱ ｶﾀｶﾅ 한국어 русский العربية हिन्दी",
     "emoji 😀🚀 and rare 𠀀𪚥 characters ⿰⿱ \u200b\u00a0 zero-width",

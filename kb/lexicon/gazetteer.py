@@ -1,6 +1,6 @@
 """China's administrative divisions, from a maintained package's data (cpca's ``adcodes.csv``).
 
-A plan names the bodies of its own place (南江县人民政府, 巴州、平昌等县（区）) and of
+A plan names the bodies of its own place (榆中县人民政府, 城关、七里河等县（区）) and of
 others (嘉定区、青浦区…分别实施…).  Learning those names from each plan's wording
 alone misses the ones a plan never enumerates, and a hand-written list would be one
 city's counties.  The national list of provinces, prefecture-level cities and counties
@@ -34,7 +34,7 @@ _NATIONS = ("resources", "56_nations.csv")
 
 PROVINCE, CITY, COUNTY = 1, 2, 3
 
-#: Level suffixes, longest first: what a plan drops when it writes a place short (南江县 → 南江).
+#: Level suffixes, longest first: what a plan drops when it writes a place short (榆中县 → 榆中).
 _SUFFIXES = {
     PROVINCE: ("特别行政区", "自治区", "省", "市"),
     CITY: ("自治州", "地区", "市", "盟", "州"),
@@ -60,7 +60,7 @@ class Division:
     level: int
     #: Code of the division above (None for a province).
     parent: str | None
-    #: The form plans write it in without its level suffix (南江), or "" when that would be
+    #: The form plans write it in without its level suffix (榆中), or "" when that would be
     #: a single character or an ordinary word.
     short: str
 
@@ -134,7 +134,7 @@ class Gazetteer:
         return self.by_name.get(name, ())
 
     def short_forms(self, short: str) -> tuple[Division, ...]:
-        """The divisions a short form may stand for (南江 → 南江县)."""
+        """The divisions a short form may stand for (榆中 → 榆中县)."""
         return self.by_short.get(short, ())
 
     def chain(self, division: Division) -> tuple[Division, ...]:
@@ -150,7 +150,7 @@ class Gazetteer:
 
     def place_of(self, body: str) -> tuple[Division, ...]:
         """The division a body belongs to, by the longest full name it opens with
-        (南江县人民政府 → 南江县, 平昌县 → 平昌县); () when it opens with none."""
+        (榆中县人民政府 → 榆中县, 皋兰县 → 皋兰县); () when it opens with none."""
         for name in self._by_head.get(body[:2], ()):
             if body.startswith(name):
                 return self.lookup(name)

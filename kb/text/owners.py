@@ -241,8 +241,8 @@ def _gazetteer_scope(texts: tuple[str, ...]) -> tuple[set[Division], set[Divisio
     """(counties named in full, counties of the document's own city, provinces and cities in scope).
 
     A county the document names in full is a county wherever it lies (某某县人民政府 of a
-    province it never names), and the divisions above it are in scope (南江县 → 巴中市 →
-    四川省).  Short forms (巴州、平昌等县（区）) are the readers' own only for the counties of
+    province it never names), and the divisions above it are in scope (榆中县 → 兰州市 →
+    甘肃省).  Short forms (城关、七里河等县（区）) are the readers' own only for the counties of
     the city or municipality the document names most (its own place); a province brings
     none: their short forms would be too many ordinary words (和平, 南海).
     """
