@@ -202,6 +202,11 @@ class Gate:
             self._vocabulary = self.data.lexical.vocabulary()
         return self._vocabulary
 
+    def known(self, word: str) -> bool:
+        """Whether the corpus uses ``word``: as a BM25 token, or written out inside a longer cut
+        (jieba may cut 河长制、湖长制 as 河长 / 制 in the plan and 河长制 in the question)."""
+        return word in self.vocabulary or word in self.corpus_text
+
     @property
     def corpus_text(self) -> str:
         if self._text is None:
@@ -340,7 +345,7 @@ class Gate:
         """
         content = self.content(query)
         words = content_words(self.data.tokenizer.words(content))
-        known = sum(w in self.vocabulary for w in words) / len(words) if words else 0.0
+        known = sum(self.known(w) for w in words) / len(words) if words else 0.0
         forms = [search_form(t) for t in texts]
         cover = [self.coverage(words, t) for t in forms]
         best = int(np.argmax(cover)) if cover else -1

@@ -141,3 +141,11 @@ def test_evidence_takes_the_best_lexical_score_it_is_given(gate: Gate):
     given = gate.evidence(q, [CORPUS[5]], 3.0, {5: best}, {5: 0.9}, best_lexical=best)
     assert given.lexical == computed.lexical > 0
     assert gate.evidence(q, [CORPUS[5]], 3.0, {5: best}, {5: 0.9}, best_lexical=best / 2).lexical < given.lexical
+
+
+def test_a_word_written_in_the_corpus_is_known_though_jieba_cut_it_otherwise(gate: Gate):
+    """雨污分 is no token of the corpus (jieba cut 雨污分流 otherwise) but is written in it: a question
+    whose cut keeps such a word whole must still count it as known, or the gate vetoes it outright."""
+    assert "雨污分" not in gate.vocabulary and gate.known("雨污分")
+    assert not gate.known("公积金")
+    assert gate.known("污水")
