@@ -110,19 +110,27 @@ _TAGGER = None
 
 
 def pos_cut(text: str) -> list[tuple[str, str]]:
-    """jieba's (word, part of speech) pairs for ``text``.
+    """jieba's (word, part of speech) pairs for ``text``, as ``jieba.posseg.lcut`` gives them.
 
-    The tagger reads the dictionary the tokenizers already loaded: jieba.posseg's own default
-    would load it a second time (~0.6 s of a cold ``kb ask``).  Its word-tag table is the one
-    jieba.posseg reads once on import.
+    The tagger reads the dictionary the tokenizers already loaded (jieba.posseg's default
+    would load it a second time), and its word-tag table is the compact one of
+    kb.text.postags (jieba.posseg's own is a 40 MB dict read on import).
     """
     global _TAGGER
     if _TAGGER is None:
-        import jieba.posseg
+        from pathlib import Path
+
+        import jieba
+
+        from kb.config import Config
+        from kb.text import postags
 
         _fresh_jieba()  # makes sure the shared dictionary is loaded
-        tagger = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
-        tagger.__dict__.update(tokenizer=_BASE, word_tag_tab=jieba.posseg.dt.word_tag_tab)
+        dictionary = Path(_BASE.dictionary or Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME)
+        table = postags.table_for(dictionary, Config.from_env().home)
+        posseg = postags.import_posseg(table)
+        tagger = posseg.POSTokenizer.__new__(posseg.POSTokenizer)
+        tagger.__dict__.update(tokenizer=_BASE, word_tag_tab=table)
         _TAGGER = tagger
     return [(p.word, p.flag) for p in _TAGGER.lcut(text)]
 
