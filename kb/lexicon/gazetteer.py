@@ -237,6 +237,11 @@ def parse(rows: list[dict[str, str]], nations: tuple[str, ...] = ()) -> Gazettee
     return Gazetteer(tuple(sorted(out, key=lambda d: d.code)))
 
 
+def data_file() -> Path:
+    """The code table the gazetteer is read from (GazetteerError when its package is missing)."""
+    return _resource(_DIVISIONS)
+
+
 @functools.cache
 def gazetteer() -> Gazetteer:
     """The national gazetteer, read once from the data package (cpca's adcodes.csv)."""

@@ -43,6 +43,7 @@ import numpy as np
 from kb.errors import KBError
 from kb.text.chars import HAN_EXT
 from kb.text.notation import search_form
+from kb.text.questions import quoted
 from kb.text.tokenize import STOPWORDS, pos_cut
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
 FEATURES = ("z", "coverage", "key", "bound", "lexical", "agree", "first")
 #: A thesaurus word (kb.query.expand) whose plan term is in the hit counts this much of itself.
 THESAURUS_CREDIT = 0.7
+#: The shortest quoted span whose verbatim presence in a hit answers the question (“十五五” is too common).
+QUOTED_MIN = 4
 #: How many of each retriever's best passages are compared for ``agree``.
 AGREE_TOP = 20
 #: How far down the other retriever's list ``first`` looks for each one's best passage.  Held-out
@@ -108,6 +111,9 @@ class Evidence:
     lexical: float = 0.0
     agree: float = 0.0
     first: float = 0.0
+    #: Whether a hit holds, word for word, a span of QUOTED_MIN or more characters the question
+    #: quotes (“深入推进新城建设”是第几章？): the question is then about this corpus whatever the model says.
+    quoted: float = 0.0
 
     def features(self) -> dict[str, float]:
         return {f: float(getattr(self, f)) for f in FEATURES}
@@ -120,7 +126,7 @@ class Evidence:
 
     @property
     def relevant(self) -> bool:
-        return self.known > 0 and self.score >= 0.0
+        return self.known > 0 and (self.score >= 0.0 or self.quoted > 0)
 
     def to_dict(self) -> dict:
         out = {f.name: round(float(getattr(self, f.name)), 4) for f in fields(self)}
@@ -330,6 +336,12 @@ class Gate:
         den = sorted(dense, key=lambda i: -dense[i])[:top]
         return ((lex[0] in den) + (den[0] in lex)) / 2
 
+    @staticmethod
+    def quotes(query: str, texts: Sequence[str]) -> float:
+        """1 when one of ``texts`` (in search form) holds a span the query quotes, word for word."""
+        spans = [search_form(s) for s in quoted(query, QUOTED_MIN)]
+        return float(any(span in t for span in spans for t in texts))
+
     def evidence(
         self,
         query: str,
@@ -338,10 +350,12 @@ class Gate:
         lexical: Mapping[int, float],
         dense: Mapping[int, float],
         best_lexical: float | None = None,
+        titles: Sequence[str] = (),
     ) -> Evidence:
         """The features for a (clean) query whose top hits have ``texts``.
 
-        ``best_lexical`` is the best raw BM25 score of the query, when the caller already has it.
+        ``best_lexical`` is the best raw BM25 score of the query, when the caller already has it;
+        ``titles`` are the hits' headings, where a quoted span may be found too.
         """
         content = self.content(query)
         words = content_words(self.data.tokenizer.words(content))
@@ -362,4 +376,5 @@ class Gate:
             lexical=self.lexical(content, best_lexical),
             agree=self.agree(lexical, dense),
             first=self.first(lexical, dense),
+            quoted=self.quotes(query, [*forms, *(search_form(t) for t in titles)]),
         )

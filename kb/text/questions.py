@@ -32,3 +32,17 @@ def locate_level(question: str) -> str | None:
         if cue.search(question):
             return level
     return None
+
+
+#: Quoted spans: Chinese double and corner quotes, ASCII double quotes, and book-title marks.
+_QUOTED = re.compile(r"“([^“”]+)”|「([^「」]+)」|『([^『』]+)』|\"([^\"]+)\"|《([^《》]+)》")
+
+
+def quoted(question: str, least: int = 2) -> list[str]:
+    """The spans a question quotes (“深入推进新城建设”是第几章？ → 深入推进新城建设), at least ``least`` long."""
+    out = []
+    for m in _QUOTED.finditer(question):
+        span = next(g for g in m.groups() if g is not None).strip()
+        if len(span) >= least:
+            out.append(span)
+    return out

@@ -188,3 +188,22 @@ def test_assigned_bodies_are_the_ones_given_work_not_the_ones_named():
     assert find_assigned(text) == ["市住房城乡建设局", "各县（区）人民政府"]
     assert "云溪县" in find_owners(text)
     assert find_assigned("推进云溪县、石门县污水管网建设。") == []
+
+
+def test_learned_places_are_remembered_on_disk_and_a_damaged_memo_is_relearned(tmp_path, monkeypatch):
+    from kb.text import owners
+
+    monkeypatch.setenv("KB_HOME", str(tmp_path))
+    texts = ("青山县、白水县和红河区要加快建设，青山县负责。",)
+    owners._learn.cache_clear()
+    first = owners.learn_places(texts)
+    [memo] = (tmp_path / "places").glob("*.json")
+    owners._learn.cache_clear()
+    monkeypatch.setattr(owners, "_learn_now", lambda t: pytest.fail("learned again although remembered"))
+    assert owners.learn_places(texts) == first and first.full("青山", "") == "青山县"
+    memo.write_text("{not json", encoding="utf-8")
+    owners._learn.cache_clear()
+    monkeypatch.undo()
+    monkeypatch.setenv("KB_HOME", str(tmp_path))
+    assert owners.learn_places(texts) == first
+    owners._learn.cache_clear()

@@ -19,3 +19,12 @@ from kb.text.questions import locate_level
 ])
 def test_locate_level(question, level):
     assert locate_level(question) == level
+
+
+def test_quoted_spans_of_every_quote_form():
+    from kb.text.questions import quoted
+
+    assert quoted("“深入推进新城建设”是纲要的第几章？") == ["深入推进新城建设"]
+    assert quoted("「河长制」和《水污染防治法》有什么关系") == ["河长制", "水污染防治法"]
+    assert quoted('"十五五"期间', least=4) == []
+    assert quoted("没有引号的问题") == []
