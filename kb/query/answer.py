@@ -393,12 +393,14 @@ def compose(
         # An enumeration's items inherit the body its lead sentence assigns (第十三条 市级河长履行
         # 下列职责：…（二）每年巡查…, where 本级有关部门 in the item only reports): the cited clause
         # assigns them, after bodies the item itself assigns and ahead of those it merely names.
+        places = places_of(nodes, top.doc)
         lead = next(iter(sentences(body_text(top))), "")
-        inherited = find_assigned(lead, places_of(nodes, top.doc)) if lead and lead not in picked else []
-        owners = assigned(noted) or (wants_owner and answering_owners(
-            picked, weigh, lambda t: owners_in(t, top.doc), places_of(nodes, top.doc))) \
-            or find_assigned("".join(picked), places_of(nodes, top.doc)) or inherited \
-            or owners_in("".join(picked), top.doc)
+        said = "".join(picked)
+        owners = (assigned(noted)
+                  or (wants_owner and answering_owners(picked, weigh, lambda t: owners_in(t, top.doc), places))
+                  or find_assigned(said, places)
+                  or (find_assigned(lead, places) if lead and lead not in picked else [])
+                  or owners_in(said, top.doc))
     if not owners and wants_owner and top.kind != "preamble":
         # The rest of the clause counts only where it assigns (…。由X牵头，Y配合。), never
         # for a body or place it merely names.
