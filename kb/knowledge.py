@@ -328,7 +328,7 @@ class KnowledgeBase:
     @staticmethod
     def asks_owner(question: str) -> bool:
         """Whether a question asks who is responsible (谁负责…, 哪个部门…), the one rule kb.query uses."""
-        from kb.query.answer import asks_owner
+        from kb.text.questions import asks_owner
 
         return asks_owner(question)
 

@@ -18,23 +18,23 @@ from kb.lexicon import lexicon
 from kb.query.search import MAX_QUERY_CHARS, Hit
 from kb.text.body import body_text
 from kb.text.dates import find_deadlines, year_of
-from kb.text.indicators import IndicatorRow, read_row
+from kb.text.indicators import IndicatorRow, name_match, read_row
 from kb.text.marks import mark
 from kb.text.normalize import normalize
-from kb.text.notation import search_form
 from kb.text.notes import task_owners
 from kb.text.owners import Places, find_assigned, find_owners, find_places, learn_places
+from kb.text.questions import (
+    DEADLINE_CUES,
+    ISSUER_CUES,
+    OWNER_CUES,
+    asks_deadline,
+    asks_number,
+    asks_owner,
+)
 from kb.text.sentences import sentences
 from kb.text.targets import Target, find_targets, parse_quantity
 from kb.text.tokenize import STOPWORDS
 
-#: Words that make a question about who is responsible.
-OWNER_CUES = tuple(lexicon("owner_cues"))
-DEADLINE_CUES = tuple(lexicon("deadline_cues"))
-#: Words that make a question ask who issued the document (发布, 印发 …).
-ISSUER_CUES = tuple(lexicon("issuer_cues"))
-#: Words that make a question ask for a number (多少, 目标, 达到 …).
-NUMBER_CUES = tuple(lexicon("number_cues"))
 #: Openers of a follow-up that leans on the previous question (那到什么时候完成？).
 FOLLOW_UP = re.compile("^" + lexicon("follow_up_cues").pattern())
 
@@ -140,18 +140,6 @@ def contextualize(question: str, history: Sequence[str], words) -> str:
     return f"{topic} {question}" if topic else question
 
 
-def asks_owner(question: str) -> bool:
-    return any(c in question for c in OWNER_CUES)
-
-
-def asks_deadline(question: str) -> bool:
-    return any(c in question for c in DEADLINE_CUES)
-
-
-def asks_number(question: str) -> bool:
-    return any(c in question for c in NUMBER_CUES)
-
-
 # ------------------------------------------------------------------ extract
 
 
@@ -236,32 +224,6 @@ def general_rule(nodes: Sequence[Node], doc: str | None = None) -> Node | None:
             if n.parent == s.id and n.doc == s.doc and n.kind == "clause":
                 return n
     return None
-
-
-def _bigrams(s: str) -> set[str]:
-    s = re.sub(r"[\s*＊（）()、，,]", "", s)
-    return {s[i: i + 2] for i in range(len(s) - 1)}
-
-
-def _name_forms(name: str) -> list[str]:
-    """An indicator's name as a question may say it: without its brackets, and each bracket's
-    own term (细颗粒物(PM2.5)浓度 → 细颗粒物浓度, pm2.5); units are not names."""
-    s = search_form(name)
-    inner = [x for x in re.findall(r"[（(]([^（）()]+)[）)]", s) if len(x) >= 2 and not re.fullmatch(r"[%‰a-zμ/\d²³]+", x)
-             or re.search(r"[a-z]+\d", x)]
-    outer = re.sub(r"[（(][^（）()]*[）)]", "", s)
-    return [f for f in [outer, *inner] if len(f) >= 2]
-
-
-def name_match(question: str, name: str) -> float:
-    """How much of an indicator's name (in its best form) the question contains, 0–1, by char bigrams."""
-    q = _bigrams(search_form(question))
-    best = 0.0
-    for form in _name_forms(name):
-        b = _bigrams(form)
-        if b:
-            best = max(best, len(b & q) / len(b))
-    return best
 
 
 #: Share of an indicator's name a question must contain for the row to answer it.

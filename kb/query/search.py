@@ -18,8 +18,10 @@ from kb.query.expand import expand, thesaurus
 from kb.query.fusion import top, weighted
 from kb.query.relevance import Evidence, Gate, content_words
 from kb.text.chars import HAN
+from kb.text.dates import year_of
+from kb.text.indicators import name_forms, name_match, read_row, states_quantity
 from kb.text.notation import search_form
-from kb.text.questions import locate_level
+from kb.text.questions import asks_number, locate_level
 from kb.text.tokenize import STOPWORDS, normalize_query
 
 #: Longest question accepted; longer text is almost certainly a paste, not a question.
@@ -313,7 +315,46 @@ class Searcher:
             hits.append(Hit(len(hits) + 1, score, node, matched, lex.get(i, 0.0), den.get(i, 0.0)))
             if len(hits) == k:
                 break
+        if not level and hits and asks_number(q):
+            hits = self._row_first(q, hits, allowed, k)
         return hits
+
+    def _row_first(self, q: str, hits: list[Hit], allowed: set[int] | None, k: int) -> list[Hit]:
+        """The hits with the indicator row a number question names first, where the top hit gives no number.
+
+        生态质量指数的2025年目标是多少 wants 73.5: the row that states it outranks a clause that
+        names the indicator without a quantity (生态质量指数不低于现有水平).  A clause that states a
+        quantity for the indicator keeps its place; it is as good an answer and says more.
+        The question must hold the row's whole name, in one of its forms (kb.text.indicators).
+        """
+        docs = {h.node.doc for h in hits[:5]}
+        year = year_of(q)
+        best: tuple[bool, int, int] | None = None
+        for i in self._rows:
+            row = self.data.leaves[i]
+            if row.doc not in docs or (allowed is not None and i not in allowed) or name_match(q, row.title) < 1.0:
+                continue
+            read = read_row(row.columns)
+            if read is None or not any(re.search(r"\d", cell) for _, cell in read.targets):
+                continue
+            ranked = next((h.rank for h in hits if h.node.id == row.id and h.node.doc == row.doc), k + 1)
+            key = (bool(year) and any(d == f"到{year}年" for d, _ in read.targets), -ranked, i)
+            best = max(best, key) if best else key
+        if best is None:
+            return hits
+        row = self.data.leaves[best[2]]
+        top_node = hits[0].node
+        if (top_node.doc, top_node.id) == (row.doc, row.id) or states_quantity(top_node.text, name_forms(row.title)):
+            return hits
+        first = next((h for h in hits if (h.node.doc, h.node.id) == (row.doc, row.id)), None)
+        first = first or Hit(0, hits[0].score, row, tuple(t for t in self.query_terms(q) if t in row.text))
+        rest = [h for h in hits if h is not first][: k - 1]
+        return [replace(h, rank=r) for r, h in enumerate([first, *rest], 1)]
+
+    @functools.cached_property
+    def _rows(self) -> list[int]:
+        """The leaves that are table rows with columns (indicator-table candidates)."""
+        return [i for i, n in enumerate(self.data.leaves) if n.kind == "row" and n.columns]
 
     def without_title(self, q: str) -> tuple[str, str | None]:
         """The query less a document's whole title it quotes, and that document (else ``q``, None).

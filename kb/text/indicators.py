@@ -14,9 +14,11 @@ from dataclasses import dataclass
 
 from kb.text.dates import year_of
 from kb.text.normalize import normalize
-from kb.text.targets import split_unit
+from kb.text.notation import search_form
+from kb.text.sentences import sentences
+from kb.text.targets import quantities, split_unit
 
-__all__ = ["IndicatorRow", "read_row"]
+__all__ = ["IndicatorRow", "name_forms", "name_match", "read_row", "states_quantity"]
 
 _NO_VALUE = {"", "-", "—", "–", "/", "／", "无"}
 _BASELINE = ("基准", "现状", "基期")
@@ -72,3 +74,37 @@ def read_row(columns: Sequence[tuple[str, str]]) -> IndicatorRow | None:
                       for h, v in targets),
         attribute=attr,
     )
+
+
+def _bigrams(s: str) -> set[str]:
+    s = re.sub(r"[\s*＊（）()、，,]", "", s)
+    return {s[i: i + 2] for i in range(len(s) - 1)}
+
+
+def name_forms(name: str) -> list[str]:
+    """An indicator's name as a question may say it: without its brackets, and each bracket's
+    own term (细颗粒物(PM2.5)浓度 → 细颗粒物浓度, pm2.5); units are not names."""
+    s = re.sub(r"[*＊]", "", search_form(name))  # 森林覆盖率*: the mark calls a footnote
+    inner = [x for x in re.findall(r"[（(]([^（）()]+)[）)]", s) if len(x) >= 2 and not re.fullmatch(r"[%‰a-zμ/\d²³]+", x)
+             or re.search(r"[a-z]+\d", x)]
+    outer = re.sub(r"[（(][^（）()]*[）)]", "", s)
+    return [f for f in [outer, *inner] if len(f) >= 2]
+
+
+def name_match(question: str, name: str) -> float:
+    """How much of an indicator's name (in its best form) the question contains, 0–1, by char bigrams."""
+    q = _bigrams(search_form(question))
+    best = 0.0
+    for form in name_forms(name):
+        b = _bigrams(form)
+        if b:
+            best = max(best, len(b & q) / len(b))
+    return best
+
+
+def states_quantity(text: str, forms: Sequence[str]) -> bool:
+    """Whether a sentence of ``text`` that names the indicator (one of its ``forms``) gives it a quantity."""
+    for sentence in sentences(normalize(text)):
+        if any(f in search_form(sentence) for f in forms) and quantities(sentence):
+            return True
+    return False

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from kb.lexicon import lexicon
+
 #: (level, cue) in the order they are tried: the more specific containers first.
 _LEVEL_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (level, re.compile(cue))
@@ -46,3 +48,24 @@ def quoted(question: str, least: int = 2) -> list[str]:
         if len(span) >= least:
             out.append(span)
     return out
+
+
+#: Words that make a question about who is responsible.
+OWNER_CUES = tuple(lexicon("owner_cues"))
+DEADLINE_CUES = tuple(lexicon("deadline_cues"))
+#: Words that make a question ask who issued the document (发布, 印发 …).
+ISSUER_CUES = tuple(lexicon("issuer_cues"))
+#: Words that make a question ask for a number (多少, 目标, 达到 …).
+NUMBER_CUES = tuple(lexicon("number_cues"))
+
+
+def asks_owner(question: str) -> bool:
+    return any(c in question for c in OWNER_CUES)
+
+
+def asks_deadline(question: str) -> bool:
+    return any(c in question for c in DEADLINE_CUES)
+
+
+def asks_number(question: str) -> bool:
+    return any(c in question for c in NUMBER_CUES)

@@ -183,6 +183,12 @@ def _clause_bounds(s: str, pos: int) -> tuple[int, int]:
     return start, min(ends) if ends else len(s)
 
 
+def quantities(s: str) -> list[str]:
+    """The quantities (number and unit) a normalised text writes, outside dates, 《titles》 and codes."""
+    protected = book_title_spans(s) + [(d.start, d.end) for d in date_phrases(s)]
+    return [m.group(0) for m in _QTY_RE.finditer(s) if not inside(m.start(), protected)]
+
+
 def _sentence_targets(s: str, inherited: str | None) -> list[Target]:
     """Targets of one normalised sentence; ``inherited`` is the deadline carried from earlier sentences."""
     dates = date_phrases(s)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from kb.document import Node
-from kb.query.answer import asks_deadline, asks_owner, best_sentences, compose, contextualize, general_rule
+from kb.query.answer import best_sentences, compose, contextualize, general_rule
 from kb.query.search import Hit
+from kb.text.questions import asks_deadline, asks_owner
 
 
 def words(text: str) -> list[str]:

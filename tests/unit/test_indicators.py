@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from kb.document import Node
-from kb.query.answer import compose, matching_row, name_match
+from kb.query.answer import compose, matching_row
 from kb.query.search import Hit
-from kb.text.indicators import read_row
+from kb.text.indicators import name_match, read_row
 
 #: Three real column orders: baseline before target with an attribute column (a 十四五 plan),
 #: unit and attribute before a 2025 baseline and a 2030 target, and two year columns of targets.
