@@ -21,7 +21,8 @@ from kb.text.chars import HAN
 from kb.text.dates import year_of
 from kb.text.indicators import name_forms, name_match, read_row, states_quantity
 from kb.text.notation import search_form
-from kb.text.questions import asks_number, locate_level
+from kb.text.patterns import article_number, breached_articles
+from kb.text.questions import asks_number, asks_penalty, locate_level
 from kb.text.tokenize import STOPWORDS, normalize_query
 
 #: Longest question accepted; longer text is almost certainly a paste, not a question.
@@ -176,6 +177,27 @@ def clean_query(query: str) -> str:
     return q
 
 
+#: How far down the hits the rule a top penalty article enforces is looked for.
+RULE_TOP = 5
+
+
+def rule_before_penalty(hits: list[Hit]) -> list[Hit]:
+    """The hits with the article a top penalty article enforces first, for a question not about penalties.
+
+    运剧毒物品的车能不能开过水源保护区 is answered by 第四十三条 (禁止…运输剧毒物品的车辆通行), not by
+    第六十五条 (违反本条例第四十三条第一款规定…处罚), which repeats the rule's words with its fines.
+    """
+    cited = breached_articles(hits[0].node.text)
+    if not cited:
+        return hits
+    doc = hits[0].node.doc
+    rule = next((h for h in hits[1:RULE_TOP] if h.node.doc == doc and article_number(h.node.title) in cited), None)
+    if rule is None:
+        return hits
+    order = [rule, *(h for h in hits if h is not rule)]
+    return [replace(h, rank=r) for r, h in enumerate(order, 1)]
+
+
 class Searcher:
     """Runs one query against a loaded index. Thread-safe for reads."""
 
@@ -317,6 +339,8 @@ class Searcher:
                 break
         if not level and hits and asks_number(q):
             hits = self._row_first(q, hits, allowed, k)
+        if hits and not asks_penalty(q):
+            hits = rule_before_penalty(hits)
         return hits
 
     def _row_first(self, q: str, hits: list[Hit], allowed: set[int] | None, k: int) -> list[Hit]:

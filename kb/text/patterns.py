@@ -35,6 +35,26 @@ RE_ARABIC_2 = re.compile(r"^[（(](\d{1,2})[）)](.*)$", re.S)
 RE_MARKER = re.compile(rf"^\s*(?:[{CN_NUM}]+、|[（(][{CN_NUM}\d]{{1,3}}[）)]|\d{{1,2}}[.．、](?!\d))")
 
 
+#: A penalty provision cites the article it enforces: 违反本条例第四十三条第一款规定 (本办法, 本规定…).
+_RE_BREACH = re.compile(rf"违反本(?:条例|办法|规定|细则|法|决定)(第[{CN_NUM}\d]+条)")
+
+
+def breached_articles(text: str) -> list[int]:
+    """The numbers of this regulation's articles whose breach ``text`` punishes, in order, each once.
+
+    第六十五条 违反本条例第四十三条第一款规定，按照以下规定处罚 → [43]: the penalty article and
+    the rule it enforces share their words, and which one answers depends on what is asked.
+    """
+    found = [cn2int(m.group(1)[1:-1]) for m in _RE_BREACH.finditer(text)]
+    return list(dict.fromkeys(found))
+
+
+def article_number(title: str) -> int | None:
+    """The number of a 第X条 heading (第四十三条 在饮用水水源保护区内禁止下列行为 → 43), else None."""
+    m = RE_ARTICLE.match(title)
+    return cn2int(m.group(1)) if m else None
+
+
 def cn2int(s: str) -> int:
     """Chinese or Arabic numeral to int: 十二 → 12, 二十一 → 21, 7 → 7."""
     if s.isdigit():

@@ -57,6 +57,8 @@ DEADLINE_CUES = tuple(lexicon("deadline_cues"))
 ISSUER_CUES = tuple(lexicon("issuer_cues"))
 #: Words that make a question ask for a number (多少, 目标, 达到 …).
 NUMBER_CUES = tuple(lexicon("number_cues"))
+#: Words that make a question ask what follows a breach (罚, 处分, 法律责任 …).
+PENALTY_CUES = tuple(lexicon("penalty_cues"))
 
 
 def asks_owner(question: str) -> bool:
@@ -69,3 +71,7 @@ def asks_deadline(question: str) -> bool:
 
 def asks_number(question: str) -> bool:
     return any(c in question for c in NUMBER_CUES)
+
+
+def asks_penalty(question: str) -> bool:
+    return any(c in question for c in PENALTY_CUES)
