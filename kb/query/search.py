@@ -21,8 +21,8 @@ from kb.text.chars import HAN
 from kb.text.dates import year_of
 from kb.text.indicators import name_forms, name_match, read_row, states_quantity
 from kb.text.notation import search_form
-from kb.text.patterns import article_number, breached_articles
-from kb.text.questions import asks_number, asks_penalty, locate_level
+from kb.text.patterns import article_number, breached_articles, defined_term
+from kb.text.questions import asks_definition, asks_number, asks_penalty, locate_level
 from kb.text.tokenize import STOPWORDS, normalize_query
 
 #: Longest question accepted; longer text is almost certainly a paste, not a question.
@@ -198,6 +198,25 @@ def rule_before_penalty(hits: list[Hit]) -> list[Hit]:
     return [replace(h, rank=r) for r, h in enumerate(order, 1)]
 
 
+def use_before_definition(hits: list[Hit]) -> list[Hit]:
+    """The hits with a passage that uses the term a top glossary entry defines first, for a question
+    that does not ask what the term means.
+
+    会不会给被征收人发房票 is answered by 推广房票安置方式, not by the 名词解释 entry 房票安置。指…
+    """
+    term = defined_term(hits[0].node.text)
+    if not term:
+        return hits
+    doc = hits[0].node.doc
+    form = search_form(term)
+    use = next((h for h in hits[1:RULE_TOP] if h.node.doc == doc and defined_term(h.node.text) is None
+                and form in search_form(re.sub(r"[“”\"'《》「」]", "", h.node.text))), None)
+    if use is None:
+        return hits
+    order = [use, *(h for h in hits if h is not use)]
+    return [replace(h, rank=r) for r, h in enumerate(order, 1)]
+
+
 class Searcher:
     """Runs one query against a loaded index. Thread-safe for reads."""
 
@@ -341,6 +360,8 @@ class Searcher:
             hits = self._row_first(q, hits, allowed, k)
         if hits and not asks_penalty(q):
             hits = rule_before_penalty(hits)
+        if hits and not asks_definition(q):
+            hits = use_before_definition(hits)
         return hits
 
     def _row_first(self, q: str, hits: list[Hit], allowed: set[int] | None, k: int) -> list[Hit]:

@@ -49,6 +49,27 @@ def breached_articles(text: str) -> list[int]:
     return list(dict.fromkeys(found))
 
 
+#: A glossary entry: an optional number, the term, then 指 / 是指 (19.房票安置。指由房屋征收部门出具…).
+_RE_DEFINITION = re.compile(
+    rf"^(?:\d{{1,3}}[.．、]\s*|[（(][{CN_NUM}\d]{{1,3}}[）)]\s*)?(?P<term>[^。：:，,；;\n]{{2,30}}?)\s*(?:[。：:，,]\s*(?:是指|系指|指)|是指|系指)"
+)
+
+
+def defined_term(text: str) -> str | None:
+    """The term a glossary entry defines (19.房票安置。指… → 房票安置), else None.
+
+    The term must end where the definition starts: 指导 or 指标 later in a sentence is no entry.
+    """
+    m = _RE_DEFINITION.match(text.strip())
+    if not m:
+        return None
+    rest = text.strip()[m.end():]
+    if rest[:1] in ("导", "标", "挥", "引", "南", "定", "数", "令", "出"):
+        return None
+    term = re.sub(rf"^第[{CN_NUM}\d]+条\s*", "", m.group("term")).split("所称")[-1]  # 第三条 本条例所称河长制
+    return re.sub(r"[“”\"'《》「」\s]", "", term) or None
+
+
 def article_number(title: str) -> int | None:
     """The number of a 第X条 heading (第四十三条 在饮用水水源保护区内禁止下列行为 → 43), else None."""
     m = RE_ARTICLE.match(title)

@@ -57,6 +57,8 @@ DEADLINE_CUES = tuple(lexicon("deadline_cues"))
 ISSUER_CUES = tuple(lexicon("issuer_cues"))
 #: Words that make a question ask for a number (多少, 目标, 达到 …).
 NUMBER_CUES = tuple(lexicon("number_cues"))
+#: Words that make a question ask what a term means (什么是, 什么意思, 含义 …).
+DEFINITION_CUES = tuple(lexicon("definition_cues"))
 #: Words that make a question ask what follows a breach (罚, 处分, 法律责任 …).
 PENALTY_CUES = tuple(lexicon("penalty_cues"))
 
@@ -75,3 +77,7 @@ def asks_number(question: str) -> bool:
 
 def asks_penalty(question: str) -> bool:
     return any(c in question for c in PENALTY_CUES)
+
+
+def asks_definition(question: str) -> bool:
+    return any(c in question for c in DEFINITION_CUES)
