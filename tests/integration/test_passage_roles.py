@@ -107,4 +107,4 @@ def test_citations_and_cues():
     assert article_number("第四十三条 在饮用水水源保护区内禁止下列行为") == 43
     assert article_number("第三节 船舶") is None
     assert asks_penalty("拆了界碑要罚多少钱？") and asks_penalty("违反了会有什么后果")
-    assert not asks_penalty("运剧毒物品的车能不能开过去？")
+    assert not asks_penalty("运剧毒物品的车能不能开过去？") and not asks_penalty("把界碑挪走算不算违法？")
