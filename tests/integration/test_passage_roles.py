@@ -99,6 +99,7 @@ def test_glossary_entries_are_read_from_their_wording():
     assert defined_term("全市域指数稳中向好。") is None
     assert asks_definition("房票是什么意思") and asks_definition("河长制是怎么回事？")
     assert not asks_definition("会不会发房票？")
+    assert asks_definition("“三所联动”是哪三所？")
 
 
 def test_citations_and_cues():
