@@ -138,7 +138,7 @@ class LexicalBackend(Backend):
             bm25 = SavedBM25.load(source)
         except (OSError, ValueError, KeyError, AttributeError, TypeError, IndexError) as e:
             raise IndexDamaged(f"{source}: the BM25 index cannot be read ({e}); rebuild with `kb build`") from e
-        return cls(bm25, tokenizer if tokenizer is not None else JiebaTokenizer())
+        return cls(bm25, tokenizer if tokenizer is not None else JiebaTokenizer(compact=True))
 
 
 #: The former name, kept for scripts (bench/) written against it.

@@ -402,7 +402,7 @@ def _load(gen: Path, folder: Path, model_name: str | None, verify: bool) -> Inde
     chunks = read([CHUNKS_FILE], lambda: [Chunk.from_dict(json.loads(line)) for line in _lines(gen / CHUNKS_FILE)])
     words = read([USERDICT_FILE],
                  lambda: [w for w in (gen / USERDICT_FILE).read_text(encoding="utf-8").split("\n") if w])
-    tokenizer = JiebaTokenizer(words)
+    tokenizer = JiebaTokenizer(words, compact=True)
     lexical = read(LexicalBackend.files, lambda: LexicalBackend.load(gen, tokenizer))
     dense = read(DenseBackend.files, lambda: DenseBackend.load(gen))
     leaves = leaves_of(nodes)

@@ -14,14 +14,14 @@ import contextlib
 import hashlib
 import io
 import json
-import os
 import shutil
-import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+
+from kb.text.cachedir import save_atomically, stamp
 
 #: Bumped when the files' layout changes, so an old cache is never read as a new one.
 FORMAT = 1
@@ -95,17 +95,13 @@ class TagTable:
 
     def save(self, folder: Path) -> None:
         """Write to ``folder`` atomically: a reader sees the whole table or none."""
-        folder = Path(folder)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-        try:
+
+        def write(work: Path) -> None:
             np.save(work / "keys.npy", self.keys)
             np.save(work / "codes.npy", self.codes)
             (work / "tags.json").write_text(json.dumps({"format": FORMAT, "tags": self.tags}), encoding="utf-8")
-            with contextlib.suppress(OSError):  # another process made it first: theirs is as good
-                os.rename(work, folder)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+
+        save_atomically(Path(folder), write)
 
     @classmethod
     def load(cls, folder: Path) -> TagTable:
@@ -141,9 +137,7 @@ def table_for(dictionary: Path, home: Path | None) -> TagTable:
     with _LOCK:
         if dictionary in _TABLES:
             return _TABLES[dictionary]
-        st = dictionary.stat()
-        stamp = hashlib.sha256(f"{dictionary}|{st.st_size}|{st.st_mtime_ns}|{FORMAT}".encode()).hexdigest()[:16]
-        folder = Path(home) / "jieba" / f"tags-{stamp}" if home else None
+        folder = Path(home) / "jieba" / f"tags-{stamp(dictionary, FORMAT)}" if home else None
         table = None
         if folder is not None and folder.is_dir():
             try:

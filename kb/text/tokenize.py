@@ -12,6 +12,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from pathlib import Path
 
 from kb.lexicon import lexicon
 from kb.text.chars import HAN, HAN_EXT
@@ -85,23 +86,66 @@ def _names(text: str, jieba_tok) -> list[str]:
     return out
 
 
-_BASE = None
+_BASES: dict[str, object] = {}
 _BASE_LOCK = threading.Lock()
 
 
-def _fresh_jieba():
-    """A jieba tokenizer with its own word table, sharing the one-time dictionary load (~1 s)."""
-    global _BASE
+def _dictionary() -> Path:
+    """jieba's own dictionary file, the source of both the dict and the compact tables."""
     import jieba
 
+    return Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME
+
+
+def _base(compact: bool):
+    """The shared jieba tokenizer whose word table the others start from.
+
+    ``compact``: its FREQ is the memory-mapped table of kb.text.wordfreq, and jieba's own dict
+    (~1 s to load, ~60 MB) is never built, unless the table has to be made from it first.
+    """
+    import jieba
+
+    kind = "compact" if compact else "dict"
     with _BASE_LOCK:
-        if _BASE is None:
+        if kind not in _BASES:
             jieba.setLogLevel(logging.WARNING)
-            _BASE = jieba.Tokenizer()
-            _BASE.initialize()
+            if compact:
+                from kb.config import Config
+                from kb.text import wordfreq
+
+                table = wordfreq.table_for(_dictionary(), Config.from_env().home, _full_locked)
+                tok = jieba.Tokenizer()
+                tok.FREQ, tok.total, tok.initialized = table, table.total, True
+            else:
+                tok = _full_locked_tokenizer()
+            _BASES[kind] = tok
+        return _BASES[kind]
+
+
+def _full_locked_tokenizer():
+    """jieba's own dictionary, loaded once (the caller holds _BASE_LOCK)."""
+    import jieba
+
+    if "dict" not in _BASES:
+        tok = jieba.Tokenizer()
+        tok.initialize()
+        _BASES["dict"] = tok
+    return _BASES["dict"]
+
+
+def _full_locked() -> tuple[dict, int]:
+    tok = _full_locked_tokenizer()
+    return tok.FREQ, tok.total
+
+
+def _fresh_jieba(compact: bool = False):
+    """A jieba tokenizer with its own word table, over the shared one (jieba's dict, or the compact table)."""
+    import jieba
+
+    base = _base(compact)
     tok = jieba.Tokenizer()
-    tok.FREQ = dict(_BASE.FREQ)
-    tok.total = _BASE.total
+    tok.FREQ = base.FREQ.child() if compact else dict(base.FREQ)
+    tok.total = base.total
     tok.initialized = True
     return tok
 
@@ -112,25 +156,20 @@ _TAGGER = None
 def pos_cut(text: str) -> list[tuple[str, str]]:
     """jieba's (word, part of speech) pairs for ``text``, as ``jieba.posseg.lcut`` gives them.
 
-    The tagger reads the dictionary the tokenizers already loaded (jieba.posseg's default
-    would load it a second time), and its word-tag table is the compact one of
-    kb.text.postags (jieba.posseg's own is a 40 MB dict read on import).
+    The tagger reads the word table the tokenizers already loaded (jieba's dict in a build, the
+    compact table otherwise; jieba.posseg's default would load the dict a second time), and its
+    word-tag table is the compact one of kb.text.postags (jieba.posseg's own is a 40 MB dict).
     """
     global _TAGGER
     if _TAGGER is None:
-        from pathlib import Path
-
-        import jieba
-
         from kb.config import Config
         from kb.text import postags
 
-        _fresh_jieba()  # makes sure the shared dictionary is loaded
-        dictionary = Path(_BASE.dictionary or Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME)
-        table = postags.table_for(dictionary, Config.from_env().home)
+        base = _base(compact="dict" not in _BASES)
+        table = postags.table_for(_dictionary(), Config.from_env().home)
         posseg = postags.import_posseg(table)
         tagger = posseg.POSTokenizer.__new__(posseg.POSTokenizer)
-        tagger.__dict__.update(tokenizer=_BASE, word_tag_tab=table)
+        tagger.__dict__.update(tokenizer=base, word_tag_tab=table)
         _TAGGER = tagger
     return [(p.word, p.flag) for p in _TAGGER.lcut(text)]
 
@@ -142,8 +181,10 @@ class JiebaTokenizer:
     query share evidence with the plan's wording where jieba cuts the two differently.
     """
 
-    def __init__(self, user_words: Iterable[str] = (), bigrams: bool = True):
-        self._jieba = _fresh_jieba()
+    def __init__(self, user_words: Iterable[str] = (), bigrams: bool = True, compact: bool = False):
+        """``compact``: cut with kb.text.wordfreq's table, for an index that is queried (a build cuts
+        the whole corpus and keeps jieba's faster dict); both cut exactly alike."""
+        self._jieba = _fresh_jieba(compact)
         self.user_words = sorted(set(user_words))
         for w in self.user_words:
             self._jieba.add_word(w)
