@@ -473,7 +473,45 @@ def _place_ok(s: str, start: int, stem: str, suf: str, end: int, places: Places)
     if suf == "市":  # X市 only as the subject of a clause: 城市/全市/市场 are everywhere else
         at_start = start == 0 or not _HAN_RE.match(s[start - 1])
         return at_start and bool(_CITY_ACTS_RE.match(s, end))
+    if suf == "区" and stem not in places and s[start:end] not in places.full_names:
+        return _proper_name(stem)
     return True
+
+
+#: Verbs that open a task before the body it works on (kb/lexicon/data/opening_verbs.txt), longest first.
+_OPENING_VERBS = tuple(sorted(lexicon("opening_verbs"), key=len, reverse=True))
+
+
+def _strip_opening_verbs(who: str) -> str:
+    """``who`` without an enumeration number and the verbs it opens with (（五）监督指导X → X).
+
+    A name holding 的 is a relative clause (实行…的城市的人民政府, 开展…的排污单位) and is kept whole.
+    """
+    out = re.sub(rf"^[（(][{CN_NUM}\d]+[）)]", "", who)
+    if "的" in out:
+        return out
+    changed = True
+    while changed:
+        changed = False
+        for v in _OPENING_VERBS:
+            if out.startswith(v) and len(out) > len(v):
+                out, changed = out[len(v):], True
+                break
+    return out
+
+
+#: jieba's tags of proper names (place, person, organisation, other names, abbreviations).
+_NAME_TAGS = frozenset({"ns", "nr", "nrt", "nrfg", "nz", "nt", "j"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _proper_name(stem: str) -> bool:
+    """Whether jieba reads ``stem`` as one proper name: a district the document does not define is
+    then a district (嘉定区); a common word or a fragment makes a zone (商务区, 样板区) or no name (制定区)."""
+    from kb.text.tokenize import pos_cut
+
+    words = pos_cut(stem)
+    return len(words) == 1 and words[0][1] in _NAME_TAGS
 
 
 def _starts_name(s: str, start: int) -> bool:
@@ -641,7 +679,7 @@ _ACTOR_END = (r"(?:主管部门|部门|机关|管理机构|机构|人民政府|�
 _NOT_IN_NAME = "由经报将向把被对为从后并时要已"
 _ACTOR_NP = rf"(?:(?![{_NOT_IN_NAME}])[{HAN}（）()、]){{0,28}}?{_ACTOR_END}"
 #: What a duty-bearer does next in a regulation or plan: 应当…, 负责…, 每年…, 对…实施….
-_DUTY_VERBS = ("(?:应当|应|须|必须|负责|可以|组织|统筹|建立|确定|批准|编制|履行|每年|每季度|每月|每半年|对|会同|"
+_DUTY_VERBS = ("(?:应当|应(?![急用对变届聘激])|须|必须|负责|可以|组织|统筹|建立|确定|批准|编制|履行|每年|每季度|每月|每半年|对|会同|"
                "按照|依法|责令|研究|制定|担任|实施|督促|指导|开展|设立|接到|收到|发现|以|要|将|协助|配合|做好|"
                "承担|负有|在各自职责范围内|在职责范围内|按职责)")
 _DUTY_SUBJECT_RE = re.compile(
@@ -655,6 +693,8 @@ _BY_ACTOR_RE = re.compile(
 #: 会同X…: the body joined to the work is an owner too (市生态环境局会同市水务局制定…).
 _WITH_ACTOR_RE = re.compile(rf"会同(?P<who>{_ACTOR_NP})(?=[{HAN}])")
 _LIST_SPLIT_RE = re.compile(r"、|或者|和|及|与|或")
+#: Heads that name no body on their own: what is left of 强化部门 or 加强单位 once the verb is cut.
+_BARE_HEADS = frozenset({"", "部门", "单位", "机构", "机关", "政府", "中心", "办公室"})
 
 
 #: Words that qualify a body without naming a place (本级人民政府, 县级以上人民政府).
@@ -677,11 +717,16 @@ def _duty_cands(s: str) -> list[_Cand]:
             who = m.group("who")
             parts = [p for p in _LIST_SPLIT_RE.split(who) if p]
             if len(parts) > 1 and all(re.search(f"{_ACTOR_END}$", p) for p in parts):
-                names = tuple(parts)
+                names = tuple(_strip_opening_verbs(p) for p in parts)
             elif "、" in who or "等" in who:
                 continue  # a list of mixed items (各县（区）、各有关部门 / 税务、海关等部门): the list rules read it
             else:
-                names = (who,)
+                # 鼓励金融机构加大…: the verb before the body is not its name; 强化部门应急联动: a verb
+                # and a bare 部门 name no body at all.
+                trimmed = _strip_opening_verbs(who)
+                if trimmed in _BARE_HEADS:
+                    continue
+                names = (trimmed,)
             if all(len(n) >= 2 and not n.startswith(("和", "及", "与", "的", "会同")) for n in names):
                 out.append(_Cand(m.start("who"), m.end("who"), names, 1))
     return out

@@ -207,3 +207,22 @@ def test_learned_places_are_remembered_on_disk_and_a_damaged_memo_is_relearned(t
     monkeypatch.setenv("KB_HOME", str(tmp_path))
     assert owners.learn_places(texts) == first
     owners._learn.cache_clear()
+
+
+def test_a_verb_that_opens_a_task_is_not_part_of_the_body():
+    # 应急 is a noun (应 is no "shall" here), and 强化部门 names no body
+    s = "强化部门应急联动，增强生态环境、水利、交通、应急管理等相关职能部门环境应急联动能力，强化应急演练。"
+    assert find_owners(s) == ["生态环境部门", "水利部门", "交通部门", "应急管理部门"]
+    assert find_owners("鼓励金融机构开展绿色信贷业务。") == ["金融机构"]
+    assert find_owners("（五）监督指导本级河长制责任单位、下级总河长履行职责；") == ["本级河长制责任单位", "下级总河长"]
+    # a verb that begins a body's own name stays (建设单位, 组织部门), and so does a relative clause
+    assert find_owners("建设单位应当编制占补平衡方案。") == ["建设单位"]
+    assert find_owners("实行单一水源供水的城市的人民政府应当建设备用水源。") == ["实行单一水源供水的城市的人民政府"]
+
+
+def test_a_district_nobody_names_must_read_as_a_name():
+    # 区 after a common word or a fragment is a zone or no name at all
+    for s in ("制定区殡葬设施布局专项规划。", "做强区综合养老服务管理平台。", "加快打造六业融合发展标杆区。",
+              "打造虹桥国际开放枢纽商务区。"):
+        assert find_owners(s) == [], s
+    assert find_owners("嘉定区、松江区负责推进。") == ["嘉定区", "松江区"]
