@@ -53,6 +53,25 @@ class Encoder(ABC):
     def encode(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         """Embed ``texts`` as queries or passages: float32, L2-normalised, shape (n, dim)."""
 
+    def token_states(self, texts: Sequence[str], kind: Kind) -> list[np.ndarray]:
+        """Unit vectors of each text's pieces in context, one (pieces, dim) array per text.
+
+        The answer gate matches a question against a passage piece by piece (kb.query.search,
+        ``maxsim``).  A transformer gives its token states; this default, for an engine that
+        has none, embeds each character on its own, so that only equal characters match.
+        """
+        if isinstance(texts, str):
+            raise TypeError("token_states() takes a sequence of texts, not a single string")
+        out = []
+        for t in texts:
+            pieces = [ch for ch in str(t) if not ch.isspace()]
+            out.append(self.encode(pieces, kind) if pieces else np.zeros((0, self.dim), dtype=np.float32))
+        return out
+
+    def encode_with_states(self, texts: Sequence[str], kind: Kind) -> tuple[np.ndarray, list[np.ndarray]]:
+        """``encode`` and ``token_states`` together: an engine that gets both from one pass says so here."""
+        return self.encode(texts, kind), self.token_states(texts, kind)
+
     def _none_or_empty(self, texts: Sequence[str]) -> np.ndarray | None:
         """What every engine checks first: a lone string is a mistake, no texts give no rows."""
         if isinstance(texts, str):
@@ -98,3 +117,9 @@ class LazyEncoder(Encoder):
 
     def encode(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         return self.encoder.encode(texts, kind)
+
+    def token_states(self, texts: Sequence[str], kind: Kind) -> list[np.ndarray]:
+        return self.encoder.token_states(texts, kind)
+
+    def encode_with_states(self, texts: Sequence[str], kind: Kind) -> tuple[np.ndarray, list[np.ndarray]]:
+        return self.encoder.encode_with_states(texts, kind)

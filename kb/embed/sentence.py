@@ -58,6 +58,23 @@ class SentenceTransformerEncoder(Encoder):
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+    def token_states(self, texts: Sequence[str], kind: Kind) -> list[np.ndarray]:
+        """The model's unit token vectors of each text, its prompt and special tokens left out."""
+        if isinstance(texts, str):
+            raise TypeError("token_states() takes a sequence of texts, not a single string")
+        prompt = self.spec.prompt(kind)
+        tokenizer = self._model.tokenizer
+        skip = len(tokenizer(prompt)["input_ids"]) - 1 if prompt else 1  # [CLS] and the prompt's pieces
+        out = []
+        for t in texts:
+            states = self._model.encode([str(t)], prompt=prompt, output_value="token_embeddings",
+                                        convert_to_numpy=False)[0]
+            h = np.asarray(states.detach().cpu().numpy() if hasattr(states, "detach") else states,
+                           dtype=np.float32)[skip:-1]
+            out.append(h / np.maximum(np.linalg.norm(h, axis=1, keepdims=True), 1e-12))
+        return out
+
+
 def _load(spec: ModelSpec) -> SentenceTransformer:
     """Load ``spec.path`` offline, turning every failure into a :class:`ModelError`."""
     if looks_like_path(spec.path) and not Path(spec.path).expanduser().is_dir():

@@ -15,7 +15,11 @@ corpora (fit on one index's questions, tested on the other's) so that it cannot 
 - ``lexical``: the best BM25 score over the query's own best possible score, i.e. how much of the
   query the best passage can explain;
 - ``agree``: the share of the lexical top list that the dense top list also holds;
-- ``first``: whether each retriever's best passage is in the other's top five.
+- ``first``: whether each retriever's best passage is in the other's top five;
+- ``maxsim``: late interaction, as ColBERT scores a passage: each token of the question (its frame
+  left out) is matched to its nearest token of the top passage by the model's own token states, and
+  the cosines are averaged.  A paraphrase (挖煤造成地面塌陷 / 采煤沉陷区) finds a near token for each of
+  its words; an everyday question (快递丢了找谁赔) finds none for 丢 and 赔 however close its vector is.
 
 The dense z is on the ranking's own query vector (the question without its frame), and the words a
 hit must hold leave the frame out the same way (怎么回事 and 有哪些 are not rare unknown words).
@@ -53,7 +57,7 @@ if TYPE_CHECKING:
     from kb.index.store import IndexData
 
 #: The features the model reads, in the order of its weights.
-FEATURES = ("z", "coverage", "key", "bound", "lexical", "agree", "first")
+FEATURES = ("z", "coverage", "key", "bound", "lexical", "agree", "first", "maxsim")
 #: A thesaurus word (kb.query.expand) whose plan term is in the hit counts this much of itself.
 THESAURUS_CREDIT = 0.7
 #: The shortest quoted span whose verbatim presence in a hit answers the question (“十五五” is too common).
@@ -114,6 +118,7 @@ class Evidence:
     lexical: float = 0.0
     agree: float = 0.0
     first: float = 0.0
+    maxsim: float = 0.0
     #: Whether a hit holds, word for word, a span of QUOTED_MIN or more characters the question
     #: quotes (“深入推进新城建设”是第几章？): the question is then about this corpus whatever the model says.
     quoted: float = 0.0
@@ -354,11 +359,13 @@ class Gate:
         dense: Mapping[int, float],
         best_lexical: float | None = None,
         titles: Sequence[str] = (),
+        maxsim: float = 0.0,
     ) -> Evidence:
         """The features for a (clean) query whose top hits have ``texts``.
 
         ``best_lexical`` is the best raw BM25 score of the query, when the caller already has it;
-        ``titles`` are the hits' headings, where a quoted span may be found too.
+        ``titles`` are the hits' headings, where a quoted span may be found too; ``maxsim`` is the
+        token-level match of the question and the top hit (kb.query.search.Searcher.maxsim).
         """
         content = self.content(query)
         words = content_words(self.data.tokenizer.words(content))
@@ -379,5 +386,6 @@ class Gate:
             lexical=self.lexical(content, best_lexical),
             agree=self.agree(lexical, dense),
             first=self.first(lexical, dense),
+            maxsim=maxsim,
             quoted=self.quotes(query, [*forms, *(search_form(t) for t in titles)]),
         )

@@ -177,6 +177,8 @@ def clean_query(query: str) -> str:
     return q
 
 
+#: How much of the top hit the gate's token-level match reads (Searcher.maxsim).
+MAXSIM_CHARS = 160
 #: How far down the hits the rule a top penalty article enforces is looked for.
 RULE_TOP = 5
 
@@ -231,7 +233,7 @@ class Searcher:
         pick = rng.choice(n, size=min(n, BACKGROUND_SAMPLE), replace=False) if n else np.arange(0)
         self._background = np.ascontiguousarray(vectors[np.sort(pick)])
         self._vocabulary = data.lexical.vocabulary()
-        self._last_query_vector: dict[str, np.ndarray] = {}
+        self._last_query_vector: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._last_scores: dict[str, tuple[dict[int, float], dict[int, float], float]] = {}
         self._gate: Gate | None = None
         self._search_texts: dict[int, str] = {}
@@ -292,10 +294,15 @@ class Searcher:
     def dense_query_vector(self, q: str) -> np.ndarray:
         """The one embedding of a query, used by the ranking and the gate alike: of the question
         without its frame (see question_content), remembered for the last query."""
+        return self._query_pass(q)[0]
+
+    def _query_pass(self, q: str) -> tuple[np.ndarray, np.ndarray]:
+        """The query's vector and token states, from one pass of the model, remembered for the last query."""
         content = question_content(q)
         cached = self._last_query_vector.get(content)
         if cached is None:
-            cached = self.encoder.encode([content], "query")[0]
+            [vector], [states] = self.encoder.encode_with_states([content], "query")
+            cached = (vector, states)
             self._last_query_vector = {content: cached}
         return cached
 
@@ -312,7 +319,25 @@ class Searcher:
             best = max((h.dense for h in hits), default=float(bg.max()))
             z = float((max(best, float(bg.max())) - bg.mean()) / (bg.std() or 1.0))
         texts = [h.node.text for h in hits]
-        return self.gate.evidence(q, texts, z, lex, den, own_best, titles=[h.node.title for h in hits])
+        return self.gate.evidence(q, texts, z, lex, den, own_best, titles=[h.node.title for h in hits],
+                                  maxsim=self.maxsim(q, hits))
+
+    def maxsim(self, q: str, hits: Sequence[Hit]) -> float:
+        """The mean, over the question's tokens, of each one's best cosine to a token of the top hit.
+
+        The hit is read in its first MAXSIM_CHARS characters, where a clause states its topic
+        (加强秸秆禁烧管控。…): a passage's cost in the model grows with its length.  Measured on the
+        gate's questions (held-out answered / declined, all answered / declined): the first 160
+        characters 90.9/96.7, 95.3/96.7; the first 400, 89.6/98.1, 94.7/97.4 at 2.5 times the time;
+        the window nearest the question 89.6/97.2, 94.7/96.9, but it answers 巴中市有多少人口.
+        """
+        if self.encoder is None or not hits:
+            return 0.0
+        question = self._query_pass(q)[1]
+        [passage] = self.encoder.token_states([hits[0].node.text[:MAXSIM_CHARS]], "passage")
+        if not len(question) or not len(passage):
+            return 0.0
+        return float((question @ passage.T).max(axis=1).mean())
 
     @property
     def gate(self) -> Gate:

@@ -29,7 +29,8 @@ def test_an_everyday_question_is_declined_with_the_nearest_clauses(kb: Knowledge
     assert answer.citations  # still shown, as references
 
 
-@pytest.mark.parametrize("question", ["烧秸秆管不管？", "污水处理率要达到多少？"])
+# Colloquial wording (烧秸秆管不管) needs the real model's token states: tests/integration/test_quality.py.
+@pytest.mark.parametrize("question", ["秸秆露天焚烧怎么管控？", "污水处理率要达到多少？"])
 def test_an_in_scope_question_is_answered(kb: KnowledgeBase, question: str):
     assert kb.ask(question).found
 
@@ -55,8 +56,10 @@ def test_ask_encodes_the_question_once_and_scores_it_once(kb: KnowledgeBase, mon
     assert kb.searcher.encoder.calls == [1] and searched >= 1
     kb.searcher.encoder.calls.clear()
     calls.clear()
+    kb.searcher.encoder.token_calls.clear()
     kb.ask("污水处理率有哪些要求？")
     assert kb.searcher.encoder.calls == [1]  # not a second encode of the whole question
+    assert kb.searcher.encoder.token_calls == [1, 1]  # the gate's token states: the question, the top hit
     assert len(calls) == searched  # evidence() did not score the query again
 
 
@@ -65,3 +68,21 @@ def test_the_gate_cosines_are_the_rankings(kb: KnowledgeBase):
     hits = kb.search(q)
     _, dense, _ = kb.searcher.scores(q)
     assert hits and all(h.dense == dense.get(kb.data.leaves.index(h.node), 0.0) for h in hits)
+
+
+def test_maxsim_matches_the_question_to_the_top_hit_token_by_token(kb: KnowledgeBase):
+    from kb.query.search import MAXSIM_CHARS, Hit
+
+    leaves = kb.data.leaves
+    straw = next(n for n in leaves if "秸秆" in n.text)
+    other = next(n for n in leaves if "秸秆" not in n.text and "污水" not in n.text)
+    q = "秸秆焚烧怎么管"
+    on_topic = kb.searcher.maxsim(q, [Hit(1, 0.0, straw), Hit(2, 0.0, other)])
+    off_topic = kb.searcher.maxsim(q, [Hit(1, 0.0, other), Hit(2, 0.0, straw)])
+    assert 0.0 < off_topic < on_topic <= 1.0  # only the top hit counts
+    assert kb.searcher.maxsim(q, []) == 0.0
+    # only the opening of a long passage is read
+    from dataclasses import replace
+
+    padded = replace(straw, text="无关内容" * MAXSIM_CHARS + straw.text)
+    assert kb.searcher.maxsim(q, [Hit(1, 0.0, padded)]) < on_topic

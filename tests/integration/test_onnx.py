@@ -113,6 +113,33 @@ def test_vectors_match_sentence_transformers(tiny_models: dict[str, Path], setup
         onnx.encode("规划", "query")
 
 
+@pytest.mark.parametrize("setup", sorted(SETUPS))
+def test_token_states_match_sentence_transformers(tiny_models: dict[str, Path], setup: str) -> None:
+    """The answer gate's token vectors: the same tokens, prompt and specials left out, unit length."""
+    spec = _spec(tiny_models[setup])
+    onnx = OnnxEncoder(spec)
+    reference = SentenceTransformerEncoder(spec)
+    for kind in ("query", "passage"):
+        ours, theirs = onnx.token_states(["生态环境规划", "green plan"], kind), reference.token_states(
+            ["生态环境规划", "green plan"], kind)
+        for a, b in zip(ours, theirs, strict=True):
+            assert a.shape == b.shape and a.shape[0] >= 1 and a.dtype == np.float32, (setup, kind)
+            np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+            assert _cosines(a, b).min() >= 0.999, (setup, kind)
+    # the prompt's pieces are not the text's: a text and its prompted form differ in length by the prompt
+    prompt = spec.prompt("query")
+    if prompt:
+        bare = onnx.token_states([prompt.strip() + " 规划"], "passage")[0]
+        assert len(bare) > len(onnx.token_states(["规划"], "query")[0])
+    # one state per token of the text itself
+    text = "生态环境规划 green"
+    pieces = onnx._full_tokenizer().encode(spec.prompt("passage") + text, add_special_tokens=False).ids
+    prompt_pieces = onnx._full_tokenizer().encode(spec.prompt("passage"), add_special_tokens=False).ids
+    assert len(onnx.token_states([text], "passage")[0]) == len(pieces) - len(prompt_pieces)
+    with pytest.raises(TypeError):
+        onnx.token_states("规划", "query")
+
+
 def test_raw_vectors_are_equal_not_just_parallel(tiny_models: dict[str, Path]) -> None:
     """Without Normalize the lengths must agree too (the reference encoder always normalises)."""
     from sentence_transformers import SentenceTransformer

@@ -111,6 +111,18 @@ def test_follow_up_keeps_the_topic(real_kb: KnowledgeBase):
     assert follow.deadlines
 
 
+@pytest.mark.parametrize(("question", "found"), [
+    ("明天天气怎么样？", False),  # 天气 is in the plan only inside 重污染天气
+    ("今天天气怎么样？", False),
+    ("巴中市有多少人口？", False),
+    ("河长制是怎么回事？", True),
+    ("农民烧秸秆怎么管？", True),
+    ("哪个部门负责环境应急联动？", True),
+])
+def test_the_gate_on_the_questions_users_reported(real_kb: KnowledgeBase, question: str, found: bool):
+    assert real_kb.ask(question).found is found
+
+
 def test_questions_the_plan_does_not_cover(real_kb: KnowledgeBase):
     for q in ("护照怎么办理？", "NBA总决赛谁赢了？", "如何做红烧肉？", "个人所得税怎么交？"):
         a = real_kb.ask(q)

@@ -8,7 +8,6 @@ from support.fakes import HashEncoder
 from kb.knowledge import KnowledgeBase
 from kb.text.indicators import name_forms, states_quantity
 
-
 #: A plan whose clause talks at length about an indicator and gives it no number; its table does.
 PLAN = """青山县“十四五”生态保护规划
 

@@ -17,6 +17,7 @@ class HashEncoder(Encoder):
         self._dim = dim
         self.spec = ModelSpec(name=name, path="fake")
         self.calls: list[int] = []
+        self.token_calls: list[int] = []
 
     @property
     def dim(self) -> int:
@@ -32,6 +33,35 @@ class HashEncoder(Encoder):
                 out[i, h % self.dim] += 1.0
             norm = np.linalg.norm(out[i]) or 1.0
             out[i] /= norm
+        return out
+
+
+    #: Token states as a real model's are: two unlike tokens still sit at a cosine near 0.8
+    #: (TOKEN_FLOOR), and the same token in two contexts near 0.9 (TOKEN_FLOOR + TOKEN_SAME), never 1.
+    #: The gate (kb/query/relevance.json) is fitted to e5-small's values, which lie in that range.
+    TOKEN_FLOOR = 0.8
+    TOKEN_SAME = 0.1
+    #: Buckets of the bigram and context hashes: wide, so that unlike tokens seldom collide.
+    TOKEN_DIM = 1 << 14
+
+    def token_states(self, texts: Sequence[str], kind: Kind) -> list[np.ndarray]:
+        """One state per character bigram: a part all tokens share, one the bigram's own, one its context's."""
+        self.spec.prompt(kind)
+        self.token_calls.append(len(texts))
+        width = 2 * self.TOKEN_DIM + 1
+        out = []
+        for t in texts:
+            t = "".join(str(t).split())
+            rows = []
+            for j in range(max(1, len(t) - 1) if t else 0):
+                v = np.zeros(width, dtype=np.float32)
+                v[-1] = np.sqrt(self.TOKEN_FLOOR)
+                v[int(hashlib.md5(t[j: j + 2].encode()).hexdigest()[:8], 16) % self.TOKEN_DIM] = np.sqrt(self.TOKEN_SAME)
+                where = f"{kind}|{t}|{j}".encode()
+                v[self.TOKEN_DIM + int(hashlib.md5(where).hexdigest()[:8], 16) % self.TOKEN_DIM] = np.sqrt(
+                    1 - self.TOKEN_FLOOR - self.TOKEN_SAME)
+                rows.append(v)
+            out.append(np.array(rows, dtype=np.float32).reshape(len(rows), width))
         return out
 
 

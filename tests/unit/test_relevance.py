@@ -97,10 +97,11 @@ def test_the_model_reads_only_known_features_and_a_bound_match_counts_against():
     assert Evidence(**{**base, "bound": 0.4}).score < Evidence(**base).score
     assert Evidence(**{**base, "z": 6.0}).score > Evidence(**base).score
     assert Evidence(**{**base, "first": 1.0}).score > Evidence(**base).score
+    assert Evidence(**{**base, "maxsim": 0.9}).score > Evidence(**{**base, "maxsim": 0.8}).score
 
 
 def test_a_query_with_no_word_the_corpus_knows_is_never_relevant():
-    ev = Evidence(z=50.0, coverage=1.0, known=0.0, key=1.0, lexical=1.0, agree=1.0)
+    ev = Evidence(z=50.0, coverage=1.0, known=0.0, key=1.0, lexical=1.0, agree=1.0, maxsim=0.95)
     assert ev.score > 0 and not ev.relevant
 
 
