@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kb.knowledge import KnowledgeBase  # noqa: E402
-from kb.query.relevance import FEATURES, MODEL_FILE  # noqa: E402
+from kb.query.relevance import COVERAGE_FLOOR, FEATURES, MODEL_FILE  # noqa: E402
 from kb.tools.evaluate import load_questions  # noqa: E402
 
 OUT_OF_SCOPE = ROOT / "bench" / "data" / "out_of_scope.txt"
@@ -123,7 +123,8 @@ def matrix(rows: list[Row], names: list[str]) -> tuple[np.ndarray, np.ndarray]:
 def rates(rows: list[Row], names: list[str], weights: np.ndarray, bias: float,
           threshold: float = 0.0) -> tuple[str, float, float]:
     x, y = matrix(rows, names)
-    known = np.array([r.known > 0 for r in rows])
+    # the model's verdict, then the gate's two floors (kb.query.relevance.Evidence.relevant)
+    known = np.array([r.known > 0 and r.features.get("coverage", 1.0) >= COVERAGE_FLOOR for r in rows])
     answer = (x @ weights + bias >= threshold) & known
     ins, outs = y == 1, y == 0
     a = answer[ins].sum()

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from fit_relevance import held_out, out_of_scope  # noqa: E402
 
 from kb.knowledge import KnowledgeBase  # noqa: E402
-from kb.query.relevance import model  # noqa: E402
+from kb.query.relevance import COVERAGE_FLOOR, model  # noqa: E402
 from kb.tools.evaluate import load_questions  # noqa: E402
 
 
@@ -35,7 +35,7 @@ def main() -> None:
     m = model()
     terms = " ".join(f"{w:+.2f}·{f}" for f, w in m.weights.items())
     print(f"gate (kb/query/relevance.json): {m.bias:.2f} {terms} >= {m.threshold:.2f}, "
-          f"and some query word known to the corpus\n")
+          f"and some query word known to the corpus, and a top hit holding {COVERAGE_FLOOR:.0%} of the question\n")
     sides: dict[str, list] = {"in scope": [], "out of scope": []}
     for index, *files in args.pair:
         kb = KnowledgeBase.open(index)

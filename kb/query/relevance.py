@@ -62,6 +62,11 @@ FEATURES = ("z", "coverage", "key", "bound", "lexical", "agree", "first", "maxsi
 THESAURUS_CREDIT = 0.7
 #: The shortest quoted span whose verbatim presence in a hit answers the question (“十五五” is too common).
 QUOTED_MIN = 4
+#: The least share of the question's words (idf-weighted, kb.query.relevance.Gate.coverage) a top hit must
+#: hold to answer it, whatever the model says: a passage that shares nothing of the question but a name
+#: every passage has (巴中市有多少人口) does not answer it.  The lowest of the 150 in-scope dev questions
+#: is 0.069 (砍掉树冠的那种树苗还能拿来搞绿化吗); 211 of the 456 everyday ones fall below 0.03.
+COVERAGE_FLOOR = 0.03
 #: How many of each retriever's best passages are compared for ``agree``.
 AGREE_TOP = 20
 #: How far down the other retriever's list ``first`` looks for each one's best passage.  Held-out
@@ -134,7 +139,9 @@ class Evidence:
 
     @property
     def relevant(self) -> bool:
-        return self.known > 0 and (self.score >= 0.0 or self.quoted > 0)
+        if self.quoted > 0:
+            return True
+        return self.known > 0 and self.coverage >= COVERAGE_FLOOR and self.score >= 0.0
 
     def to_dict(self) -> dict:
         out = {f.name: round(float(getattr(self, f.name)), 4) for f in fields(self)}

@@ -81,8 +81,18 @@ def test_maxsim_matches_the_question_to_the_top_hit_token_by_token(kb: Knowledge
     off_topic = kb.searcher.maxsim(q, [Hit(1, 0.0, other), Hit(2, 0.0, straw)])
     assert 0.0 < off_topic < on_topic <= 1.0  # only the top hit counts
     assert kb.searcher.maxsim(q, []) == 0.0
-    # only the opening of a long passage is read
+    # a node with no windows of its own (a heading) is read in its opening MAXSIM_CHARS
     from dataclasses import replace
 
-    padded = replace(straw, text="无关内容" * MAXSIM_CHARS + straw.text)
-    assert kb.searcher.maxsim(q, [Hit(1, 0.0, padded)]) < on_topic
+    heading = replace(straw, id="heading-without-windows", text="无关内容" * MAXSIM_CHARS + straw.text)
+    assert kb.searcher.maxsim(q, [Hit(1, 0.0, heading)]) < on_topic
+    assert kb.searcher.maxsim(q, [Hit(1, 0.0, replace(heading, text=straw.text))]) > off_topic
+
+
+def test_the_hit_is_read_in_its_window_nearest_the_question(kb: KnowledgeBase):
+    leaves = kb.data.leaves
+    node = max(leaves, key=lambda n: len(n.text))  # a clause of several windows
+    windows = [kb.data.chunks[i].text for i in kb.searcher._windows_of[leaves.index(node)]]
+    assert len(set(windows)) > 1
+    for window in windows[:3]:
+        assert kb.searcher._nearest_window(window, node) == window  # a window is nearest itself

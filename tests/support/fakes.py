@@ -36,11 +36,11 @@ class HashEncoder(Encoder):
         return out
 
 
-    #: Token states as a real model's are: two unlike tokens still sit at a cosine near 0.8
-    #: (TOKEN_FLOOR), and the same token in two contexts near 0.9 (TOKEN_FLOOR + TOKEN_SAME), never 1.
+    #: Token states as a real model's are: two unlike tokens still sit at a cosine above 0.8
+    #: (TOKEN_FLOOR), and the same token in two contexts near, never at, 1 (TOKEN_FLOOR + TOKEN_SAME).
     #: The gate (kb/query/relevance.json) is fitted to e5-small's values, which lie in that range.
-    TOKEN_FLOOR = 0.8
-    TOKEN_SAME = 0.1
+    TOKEN_FLOOR = 0.82
+    TOKEN_SAME = 0.15
     #: Buckets of the bigram and context hashes: wide, so that unlike tokens seldom collide.
     TOKEN_DIM = 1 << 14
 

@@ -95,7 +95,6 @@ def test_the_model_reads_only_known_features_and_a_bound_match_counts_against():
     assert set(m.weights) <= set(FEATURES)
     base = dict(z=4.0, coverage=0.5, known=1.0, key=0.5, bound=0.0, lexical=0.3, agree=0.4)
     assert Evidence(**{**base, "bound": 0.4}).score < Evidence(**base).score
-    assert Evidence(**{**base, "z": 6.0}).score > Evidence(**base).score
     assert Evidence(**{**base, "first": 1.0}).score > Evidence(**base).score
     assert Evidence(**{**base, "maxsim": 0.9}).score > Evidence(**{**base, "maxsim": 0.8}).score
 
@@ -150,3 +149,13 @@ def test_a_word_written_in_the_corpus_is_known_though_jieba_cut_it_otherwise(gat
     assert "雨污分" not in gate.vocabulary and gate.known("雨污分")
     assert not gate.known("公积金")
     assert gate.known("污水")
+
+
+def test_a_hit_sharing_nothing_of_the_question_never_answers_it():
+    from kb.query.relevance import COVERAGE_FLOOR
+
+    strong = dict(z=6.0, coverage=0.5, known=1.0, key=1.0, lexical=0.8, agree=1.0, first=1.0, maxsim=0.95)
+    assert Evidence(**strong).relevant
+    bare = Evidence(**{**strong, "coverage": COVERAGE_FLOOR / 10})  # 巴中市有多少人口: only the city's name
+    assert bare.score > 0 and not bare.relevant
+    assert Evidence(**{**strong, "coverage": 0.0, "quoted": 1.0}).relevant  # a quoted span still answers
