@@ -64,7 +64,7 @@ THESAURUS_CREDIT = 0.7
 QUOTED_MIN = 4
 #: The least share of the question's words (idf-weighted, kb.query.relevance.Gate.coverage) a top hit must
 #: hold to answer it, whatever the model says: a passage that shares nothing of the question but a name
-#: every passage has (巴中市有多少人口) does not answer it.  The lowest of the 150 in-scope dev questions
+#: every passage of a city's plan has (X市有多少人口) does not answer it.  The lowest of the 150 in-scope dev questions
 #: is 0.069 (砍掉树冠的那种树苗还能拿来搞绿化吗); 211 of the 456 everyday ones fall below 0.03.
 COVERAGE_FLOOR = 0.03
 #: How many of each retriever's best passages are compared for ``agree``.

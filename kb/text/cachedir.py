@@ -14,6 +14,14 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol, TypeVar
+
+
+class Saved(Protocol):
+    def save(self, folder: Path) -> None: ...
+
+
+T = TypeVar("T", bound=Saved)
 
 
 def stamp(source: Path, fmt: int) -> str:
@@ -36,3 +44,21 @@ def save_atomically(folder: Path, write: Callable[[Path], None]) -> None:
             os.rename(work, folder)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def load_or_make(folder: Path | None, load: Callable[[Path], T], make: Callable[[], T]) -> T:
+    """The table saved in ``folder``, else ``make()``'s, saved there for next time.
+
+    ``load`` raises ValueError on a damaged or foreign folder, which is then made again; with no
+    ``folder`` (no home) or an unwritable one, the table is made in memory each time.
+    """
+    if folder is not None and folder.is_dir():
+        try:
+            return load(folder)
+        except ValueError:
+            shutil.rmtree(folder, ignore_errors=True)
+    table = make()
+    if folder is not None:
+        with contextlib.suppress(OSError):
+            table.save(folder)
+    return table

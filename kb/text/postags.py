@@ -10,18 +10,16 @@ last entry winning for a word listed twice.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
-import shutil
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
-from kb.text.cachedir import save_atomically, stamp
+from kb.text.cachedir import load_or_make, save_atomically, stamp
 
 #: Bumped when the files' layout changes, so an old cache is never read as a new one.
 FORMAT = 1
@@ -138,18 +136,12 @@ def table_for(dictionary: Path, home: Path | None) -> TagTable:
         if dictionary in _TABLES:
             return _TABLES[dictionary]
         folder = Path(home) / "jieba" / f"tags-{stamp(dictionary, FORMAT)}" if home else None
-        table = None
-        if folder is not None and folder.is_dir():
-            try:
-                table = TagTable.load(folder)
-            except ValueError:
-                shutil.rmtree(folder, ignore_errors=True)
-        if table is None:
+
+        def make() -> TagTable:
             with dictionary.open("rb") as fh:
-                table = TagTable.from_lines(line.decode("utf-8") for line in fh)
-            if folder is not None:
-                with contextlib.suppress(OSError):
-                    table.save(folder)
+                return TagTable.from_lines(line.decode("utf-8") for line in fh)
+
+        table = load_or_make(folder, TagTable.load, make)
         _TABLES[dictionary] = table
         return table
 

@@ -14,16 +14,14 @@ uses this table (kb.text.tokenize).
 
 from __future__ import annotations
 
-import contextlib
 import json
-import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import marisa_trie
 
-from kb.text.cachedir import save_atomically, stamp
+from kb.text.cachedir import load_or_make, save_atomically, stamp
 
 #: Bumped when the files' layout changes, so an old cache is never read as a new one.
 FORMAT = 1
@@ -120,17 +118,11 @@ def table_for(dictionary: Path, home: Path | None, full: Callable[[], tuple[Mapp
         if dictionary in _TABLES:
             return _TABLES[dictionary]
         folder = Path(home) / "jieba" / f"freq-{stamp(dictionary, FORMAT)}" if home else None
-        table = None
-        if folder is not None and folder.is_dir():
-            try:
-                table = FreqTable.load(folder)
-            except ValueError:
-                shutil.rmtree(folder, ignore_errors=True)
-        if table is None:
+
+        def make() -> FreqTable:
             freq, total = full()
-            table = FreqTable.from_items(freq.items(), total)
-            if folder is not None:
-                with contextlib.suppress(OSError):  # unwritable home: made again next time
-                    table.save(folder)
+            return FreqTable.from_items(freq.items(), total)
+
+        table = load_or_make(folder, FreqTable.load, make)
         _TABLES[dictionary] = table
         return table

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from support.fakes import HashEncoder
-
-from kb.knowledge import KnowledgeBase
+from support.fakes import fake_kb
 
 RULES = """青山县河湖管理办法
 
@@ -33,11 +31,7 @@ RULES = """青山县河湖管理办法
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("rivers")
-    (corpus / "rivers.txt").write_text(RULES, encoding="utf-8")
-    folder = tmp_path_factory.mktemp("rivers-kb") / "index"
-    KnowledgeBase.build(corpus, folder, encoder=HashEncoder(), progress=False)
-    return KnowledgeBase.open(folder, encoder=HashEncoder())
+    return fake_kb(tmp_path_factory.mktemp("kb"), {"rivers.txt": RULES})
 
 
 def test_an_item_inherits_the_body_its_lead_assigns(kb):

@@ -4,9 +4,8 @@ a glossary entry and the passage that uses its term.  Which one answers depends 
 from __future__ import annotations
 
 import pytest
-from support.fakes import HashEncoder
+from support.fakes import fake_kb
 
-from kb.knowledge import KnowledgeBase
 from kb.query.search import rule_before_penalty
 from kb.text.patterns import article_number, breached_articles, defined_term
 from kb.text.questions import asks_definition, asks_penalty
@@ -47,12 +46,7 @@ PLAN = """青山县住房发展规划
 
 @pytest.fixture(scope="module")
 def rules_kb(tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("penalty-corpus")
-    (corpus / "river_rules.txt").write_text(RULES, encoding="utf-8")
-    (corpus / "housing_plan.txt").write_text(PLAN, encoding="utf-8")
-    folder = tmp_path_factory.mktemp("penalty") / "index"
-    KnowledgeBase.build(corpus, folder, encoder=HashEncoder(), progress=False)
-    return KnowledgeBase.open(folder, encoder=HashEncoder())
+    return fake_kb(tmp_path_factory.mktemp("rules_kb"), {"river_rules.txt": RULES, "housing_plan.txt": PLAN})
 
 
 def test_a_question_about_what_is_allowed_gets_the_rule(rules_kb):

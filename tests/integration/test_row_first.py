@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from support.fakes import HashEncoder
+from support.fakes import fake_kb
 
-from kb.knowledge import KnowledgeBase
 from kb.text.indicators import name_forms, states_quantity
 
 #: A plan whose clause talks at length about an indicator and gives it no number; its table does.
@@ -31,11 +30,7 @@ PLAN = """青山县“十四五”生态保护规划
 
 @pytest.fixture(scope="module")
 def small_kb(tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("row-first-corpus")
-    (corpus / "eco_plan.txt").write_text(PLAN, encoding="utf-8")
-    folder = tmp_path_factory.mktemp("row-first") / "index"
-    KnowledgeBase.build(corpus, folder, encoder=HashEncoder(), progress=False)
-    return KnowledgeBase.open(folder, encoder=HashEncoder())
+    return fake_kb(tmp_path_factory.mktemp("small_kb"), {"eco_plan.txt": PLAN})
 
 
 def test_a_clause_naming_the_indicator_without_a_number_gives_way_to_the_row(small_kb):

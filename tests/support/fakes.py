@@ -73,3 +73,17 @@ def open_with_fake_encoder(monkeypatch) -> None:
     monkeypatch.setattr(KnowledgeBase, "open", classmethod(
         lambda cls, index_dir="index", model=None, encoder=None, verify=False:
         real(cls, index_dir, model, HashEncoder(), verify)))
+
+
+def fake_kb(root, texts: dict[str, str]):
+    """A KnowledgeBase built, with a HashEncoder, from plan texts written under ``root`` (name → text)."""
+    from pathlib import Path
+
+    from kb.knowledge import KnowledgeBase
+
+    corpus = Path(root) / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    KnowledgeBase.build(corpus, Path(root) / "index", encoder=HashEncoder(), progress=False)
+    return KnowledgeBase.open(Path(root) / "index", encoder=HashEncoder())
