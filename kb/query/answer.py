@@ -248,7 +248,7 @@ def matching_row(question: str, hits: Sequence[Hit], rows: Sequence[Node]) -> No
         if score < ROW_MATCH:
             continue
         read = read_row(r.columns)
-        has_year = bool(year and read and any(d == f"到{year}年" for d, _ in read.targets))
+        has_year = bool(read and read.targets_year(year))
         scored.append((score, has_year, -rank.get((r.doc, r.id), 99), r))
     if scored:
         return max(scored, key=lambda x: x[:3])[3]

@@ -429,7 +429,7 @@ class Searcher:
             if read is None or not any(re.search(r"\d", cell) for _, cell in read.targets):
                 continue
             ranked = next((h.rank for h in hits if h.node.id == row.id and h.node.doc == row.doc), k + 1)
-            key = (bool(year) and any(d == f"到{year}年" for d, _ in read.targets), -ranked, i)
+            key = (read.targets_year(year), -ranked, i)
             best = max(best, key) if best else key
         if best is None:
             return hits

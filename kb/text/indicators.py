@@ -39,6 +39,10 @@ class IndicatorRow:
     targets: tuple[tuple[str, str], ...]
     attribute: str
 
+    def targets_year(self, year: str | None) -> bool:
+        """Whether one of the row's target columns is for ``year`` (2025 → a 2025年目标 column)."""
+        return bool(year) and any(d == f"到{year}年" for d, _ in self.targets)
+
     def to_dict(self) -> dict:
         return {"name": self.name, "unit": self.unit, "baseline": self.baseline, "baseline_label": self.baseline_label,
                 "targets": [{"deadline": d, "value": v} for d, v in self.targets], "attribute": self.attribute}
