@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kb.knowledge import KnowledgeBase  # noqa: E402
-from kb.query.relevance import COVERAGE_FLOOR, FEATURES, MODEL_FILE  # noqa: E402
+from kb.query.relevance import FEATURES, MODEL_FILE  # noqa: E402
 from kb.tools.evaluate import load_questions  # noqa: E402
 
 OUT_OF_SCOPE = ROOT / "bench" / "data" / "out_of_scope.txt"
@@ -54,7 +54,8 @@ class Row:
     question: str
     inside: bool
     features: dict[str, float]
-    known: float
+    #: The verdict of the gate's rules (kb.query.relevance.Evidence.ruled); None where the model decides.
+    ruled: bool | None
 
     @property
     def held_out(self) -> bool:
@@ -69,7 +70,7 @@ def collect(pairs: list[list[str]]) -> list[Row]:
         for inside, qs in ((True, [q["q"] for f in files for q in load_questions(f)]), (False, out_of_scope())):
             for q in qs:
                 ev = kb.evidence(q, kb.search(q, k=5))
-                rows.append(Row(name, q, inside, ev.features(), ev.known))
+                rows.append(Row(name, q, inside, ev.features(), ev.ruled))
     return rows
 
 
@@ -123,9 +124,9 @@ def matrix(rows: list[Row], names: list[str]) -> tuple[np.ndarray, np.ndarray]:
 def rates(rows: list[Row], names: list[str], weights: np.ndarray, bias: float,
           threshold: float = 0.0) -> tuple[str, float, float]:
     x, y = matrix(rows, names)
-    # the model's verdict, then the gate's two floors (kb.query.relevance.Evidence.relevant)
-    known = np.array([r.known > 0 and r.features.get("coverage", 1.0) >= COVERAGE_FLOOR for r in rows])
-    answer = (x @ weights + bias >= threshold) & known
+    # the rules' verdict where they give one, else the model's (kb.query.relevance.Evidence.relevant)
+    model = x @ weights + bias >= threshold
+    answer = np.array([m if r.ruled is None else r.ruled for m, r in zip(model, rows, strict=True)])
     ins, outs = y == 1, y == 0
     a = answer[ins].sum()
     d = (~answer[outs]).sum()

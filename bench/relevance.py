@@ -35,7 +35,9 @@ def main() -> None:
     m = model()
     terms = " ".join(f"{w:+.2f}·{f}" for f, w in m.weights.items())
     print(f"gate (kb/query/relevance.json): {m.bias:.2f} {terms} >= {m.threshold:.2f}, "
-          f"and some query word known to the corpus, and a top hit holding {COVERAGE_FLOOR:.0%} of the question\n")
+          f"after the rules (kb.query.relevance.Evidence.ruled): a quoted span or a pointed-at document answers; no "
+          f"query word known to the corpus, no top hit holding {COVERAGE_FLOOR:.0%} of the question, or a price "
+          f"no hit states declines\n")
     sides: dict[str, list] = {"in scope": [], "out of scope": []}
     for index, *files in args.pair:
         kb = KnowledgeBase.open(index)
@@ -61,10 +63,13 @@ def main() -> None:
             print(f"    {'answer ' if relevant else 'decline'} {score:+6.2f} ("
                   + " ".join(f"{k} {v:.2f}" for k, v in f.items())
                   + f") [{index}]{' held-out' if held_out(q) else ''} {q}")
-    weakest = min((r[0] for r in sides["in scope"] if r[1]), default=0.0)
-    strongest = max((r[0] for r in sides["out of scope"] if not r[1]), default=0.0)
-    print(f"\nmargin (score less threshold, answer at >= 0): weakest in-scope answer {weakest:+.2f}, "
-          f"strongest out-of-scope decline {strongest:+.2f}")
+    # the model's own margin: the questions a rule decides (quoted, a price no hit states …) left out
+    weakest = min((r[0] for r in sides["in scope"] if r[1] and r[3].ruled is None), default=0.0)
+    strongest = max((r[0] for r in sides["out of scope"] if not r[1] and r[3].ruled is None), default=0.0)
+    ruled = {label: sum(r[3].ruled is not None for r in rows) for label, rows in sides.items()}
+    print(f"\nmargin (score less threshold, answer at >= 0; {ruled['in scope']} in-scope and "
+          f"{ruled['out of scope']} out-of-scope questions decided by a rule left out): weakest in-scope "
+          f"answer {weakest:+.2f}, strongest out-of-scope decline {strongest:+.2f}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from kb.config import Config
 from kb.document import Document, Node
 from kb.embed import Encoder, LazyEncoder, load_encoder, prepare_queries, resolve_model
 from kb.errors import KBError
@@ -118,7 +119,7 @@ class KnowledgeBase:
         if self._searcher is None:
             with self._lock:
                 if self._searcher is None:
-                    self._searcher = Searcher(self.data, self.encoder)
+                    self._searcher = Searcher(self.data, self.encoder, home=Config.from_env().home)
         return self._searcher
 
     # ------------------------------------------------------------ reading

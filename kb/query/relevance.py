@@ -19,7 +19,16 @@ corpora (fit on one index's questions, tested on the other's) so that it cannot 
 - ``maxsim``: late interaction, as ColBERT scores a passage: each token of the question (its frame
   left out) is matched to its nearest token of the top passage by the model's own token states, and
   the cosines are averaged.  A paraphrase (挖煤造成地面塌陷 / 采煤沉陷区) finds a near token for each of
-  its words; an everyday question (快递丢了找谁赔) finds none for 丢 and 赔 however close its vector is.
+  its words; an everyday question (快递丢了找谁赔) finds none for 丢 and 赔 however close its vector is;
+- ``everyday``: the question's best cosine to a bank of everyday questions no plan answers
+  (kb.query.everyday: 身份证丢了怎么挂失, 机票什么时候买最便宜 …), as an out-of-domain detector reads its
+  nearest out-of-domain neighbour: 养老金每个月能领多少 comes nearer those than the corpus's clause on
+  pensions does to it.
+
+Rules come before the model (Evidence.ruled): a question that quotes a span a hit holds, or points at a
+document of a kind the corpus holds (这份通知由谁发布？), is answered; one that none of whose words the
+corpus knows, whose best hit holds under COVERAGE_FLOOR of it, or that asks a price (多少钱, 罚多少) no hit
+states, is declined.
 
 The dense z is on the ranking's own query vector (the question without its frame), and the words a
 hit must hold leave the frame out the same way (怎么回事 and 有哪些 are not rare unknown words).
@@ -32,6 +41,11 @@ one-character words (怎么交) no top hit uses (90.9/95.3, 85.7/97.2, without `
 which a question word the hit lacks earns thesaurus credit when one of its 1–10 nearest corpus words by
 e5 cosine (≥ 0.90–0.93) is in the hit (挖煤 → 采煤, 塌陷 → 沉陷; but also 信用卡 → 支付): held-out
 85.7–88.3/96.3–96.7 in place of or beside ``coverage``, and several seconds of build time per plan.
+Since ``everyday`` was not kept either (held-out answered/declined against 70/77 and 211/214 before it):
+``maxsim`` as the best of the top three hits' (67/77, 209/214), ``maxsim`` of the question with its
+thesaurus terms appended (70/77, 211/214), the share of the question's words the corpus knows, itself or
+through the thesaurus (67–70/77), and a threshold set where the two error rates meet on out-of-corpus
+scores (66/77, 211/214).
 """
 
 from __future__ import annotations
@@ -50,14 +64,15 @@ import numpy as np
 from kb.errors import KBError
 from kb.text.chars import HAN_EXT
 from kb.text.notation import search_form
-from kb.text.questions import quoted
+from kb.text.questions import asks_money, document_referred, quoted
+from kb.text.targets import states_money
 from kb.text.tokenize import STOPWORDS, pos_cut
 
 if TYPE_CHECKING:
     from kb.index.store import IndexData
 
 #: The features the model reads, in the order of its weights.
-FEATURES = ("z", "coverage", "key", "bound", "lexical", "agree", "first", "maxsim")
+FEATURES = ("z", "coverage", "key", "bound", "lexical", "agree", "first", "maxsim", "everyday")
 #: A thesaurus word (kb.query.expand) whose plan term is in the hit counts this much of itself.
 THESAURUS_CREDIT = 0.7
 #: The shortest quoted span whose verbatim presence in a hit answers the question (“十五五” is too common).
@@ -124,9 +139,16 @@ class Evidence:
     agree: float = 0.0
     first: float = 0.0
     maxsim: float = 0.0
+    everyday: float = 0.0
     #: Whether a hit holds, word for word, a span of QUOTED_MIN or more characters the question
     #: quotes (“深入推进新城建设”是第几章？): the question is then about this corpus whatever the model says.
     quoted: float = 0.0
+    #: Whether the question points at a document of a kind the corpus holds (这份通知由谁发布？): it is
+    #: about the user's own documents, whatever the model says.
+    document: float = 0.0
+    #: Whether the question asks for an amount of money (多少钱, 罚多少) that no hit states: a plan
+    #: that names no price does not answer 健身房年卡多少钱, however near its clause on fitness.
+    unpriced: float = 0.0
 
     def features(self) -> dict[str, float]:
         return {f: float(getattr(self, f)) for f in FEATURES}
@@ -138,10 +160,22 @@ class Evidence:
         return m.score(self.features()) - m.threshold
 
     @property
-    def relevant(self) -> bool:
-        if self.quoted > 0:
+    def ruled(self) -> bool | None:
+        """The verdict of the rules that come before the model, or None where the model decides.
+
+        A quoted span or a pointed-at document answers; a question none of whose words the corpus
+        knows, a hit holding under COVERAGE_FLOOR of it, or a price no hit states, does not.
+        """
+        if self.quoted > 0 or self.document > 0:
             return True
-        return self.known > 0 and self.coverage >= COVERAGE_FLOOR and self.score >= 0.0
+        if self.unpriced > 0 or self.known <= 0 or self.coverage < COVERAGE_FLOOR:
+            return False
+        return None
+
+    @property
+    def relevant(self) -> bool:
+        ruled = self.ruled
+        return self.score >= 0.0 if ruled is None else ruled
 
     def to_dict(self) -> dict:
         out = {f.name: round(float(getattr(self, f.name)), 4) for f in fields(self)}
@@ -367,12 +401,14 @@ class Gate:
         best_lexical: float | None = None,
         titles: Sequence[str] = (),
         maxsim: float = 0.0,
+        everyday: float = 0.0,
     ) -> Evidence:
         """The features for a (clean) query whose top hits have ``texts``.
 
         ``best_lexical`` is the best raw BM25 score of the query, when the caller already has it;
         ``titles`` are the hits' headings, where a quoted span may be found too; ``maxsim`` is the
-        token-level match of the question and the top hit (kb.query.search.Searcher.maxsim).
+        token-level match of the question and the top hit (kb.query.search.Searcher.maxsim);
+        ``everyday`` its best cosine to the everyday questions no plan answers (kb.query.everyday).
         """
         content = self.content(query)
         words = content_words(self.data.tokenizer.words(content))
@@ -394,5 +430,13 @@ class Gate:
             agree=self.agree(lexical, dense),
             first=self.first(lexical, dense),
             maxsim=maxsim,
+            everyday=everyday,
             quoted=self.quotes(query, [*forms, *(search_form(t) for t in titles)]),
+            document=self.document(query),
+            unpriced=float(asks_money(query) and not any(states_money(t) for t in texts)),
         )
+
+    def document(self, query: str) -> float:
+        """1 when the query points at a kind of document (这份通知) that the corpus's text names."""
+        kind = document_referred(query)
+        return float(kind is not None and kind in self.corpus_text)

@@ -6,6 +6,7 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -14,6 +15,7 @@ from kb.embed.base import Encoder
 from kb.errors import QueryError
 from kb.index.store import IndexData
 from kb.lexicon import lexicon
+from kb.query.everyday import EverydayBank, bank_for
 from kb.query.expand import expand, thesaurus
 from kb.query.fusion import top, weighted
 from kb.query.relevance import Evidence, Gate, content_words
@@ -222,9 +224,11 @@ def use_before_definition(hits: list[Hit]) -> list[Hit]:
 class Searcher:
     """Runs one query against a loaded index. Thread-safe for reads."""
 
-    def __init__(self, data: IndexData, encoder: Encoder | None, query_prompt: str = ""):
+    def __init__(self, data: IndexData, encoder: Encoder | None, query_prompt: str = "", home: Path | None = None):
+        """``home`` is kb's cache folder, where the gate's bank of everyday questions is kept once embedded."""
         self.data = data
         self.encoder = encoder
+        self.home = home
         self.query_prompt = query_prompt
         self._chunk_leaf = np.array([c.leaf for c in data.chunks], dtype=np.int64)
         rng = np.random.default_rng(0)
@@ -320,7 +324,18 @@ class Searcher:
             z = float((max(best, float(bg.max())) - bg.mean()) / (bg.std() or 1.0))
         texts = [h.node.text for h in hits]
         return self.gate.evidence(q, texts, z, lex, den, own_best, titles=[h.node.title for h in hits],
-                                  maxsim=self.maxsim(q, hits))
+                                  maxsim=self.maxsim(q, hits), everyday=self.everyday(q))
+
+    def everyday(self, q: str) -> float:
+        """The query's best cosine to the everyday questions no plan answers (kb.query.everyday)."""
+        if self.encoder is None:
+            return 0.0
+        return self.everyday_bank.nearest(self.dense_query_vector(q))
+
+    @functools.cached_property
+    def everyday_bank(self) -> EverydayBank:
+        m = self.data.manifest.model
+        return bank_for(self.encoder, f"{m.name}|{m.dim}|{m.query_prompt}", self.home, question_content)
 
     def maxsim(self, q: str, hits: Sequence[Hit]) -> float:
         """The mean, over the question's tokens, of each one's best cosine to a token of the top hit.

@@ -61,6 +61,10 @@ NUMBER_CUES = tuple(lexicon("number_cues"))
 DEFINITION_CUES = tuple(lexicon("definition_cues"))
 #: Words that make a question ask what follows a breach (罚, 处分, 法律责任 …).
 PENALTY_CUES = tuple(lexicon("penalty_cues"))
+#: Words that make a question ask for an amount of money (多少钱, 罚多少, 收费标准 …).
+MONEY_CUES = tuple(lexicon("money_cues"))
+#: A pointing word and a kind of document: 这份通知, 本规划, 该条例 (kb/lexicon/data/document_kinds.txt).
+_DOCUMENT_DEIXIS = re.compile("(?:这一?份|这一?个|这一?部|这一?项|这一?篇|本|该|此|上述)(" + lexicon("document_kinds").pattern() + ")")
 
 
 def asks_owner(question: str) -> bool:
@@ -81,3 +85,16 @@ def asks_penalty(question: str) -> bool:
 
 def asks_definition(question: str) -> bool:
     return any(c in question for c in DEFINITION_CUES)
+
+
+def asks_money(question: str) -> bool:
+    return any(c in question for c in MONEY_CUES)
+
+
+def document_referred(question: str) -> str | None:
+    """The kind of document a question points at (这份通知由谁发布？ → 通知), or None.
+
+    Such a question is about a document the user holds, not about the world at large.
+    """
+    m = _DOCUMENT_DEIXIS.search(question)
+    return m.group(1) if m else None

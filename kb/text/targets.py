@@ -189,6 +189,16 @@ def quantities(s: str) -> list[str]:
     return [m.group(0) for m in _QTY_RE.finditer(s) if not inside(m.start(), protected)]
 
 
+#: An amount of money: a number in digits, or in Chinese numerals ending in a power of ten, then 元
+#: (3.5亿元, 200元/吨, 十万元); 二元结构 and 三元催化 are no amounts.
+_MONEY_RE = re.compile(r"(?:\d(?:\s*[千万亿])?|[一二三四五六七八九十两]*[十百千万亿])\s*元(?![化素])")
+
+
+def states_money(s: str) -> bool:
+    """Whether a text states an amount of money: what a question asking 多少钱 or 罚多少 needs."""
+    return bool(_MONEY_RE.search(normalize(s)))
+
+
 def _sentence_targets(s: str, inherited: str | None) -> list[Target]:
     """Targets of one normalised sentence; ``inherited`` is the deadline carried from earlier sentences."""
     dates = date_phrases(s)

@@ -22,7 +22,9 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     return KnowledgeBase.open(root / "index", encoder=HashEncoder())
 
 
-@pytest.mark.parametrize("question", ["明天天气怎么样？", "怎么申请公租房？", "高考分数线是多少？"])
+# 明天天气怎么样 is declined by the real model (tests/integration/test_quality.py): what makes it an
+# everyday question is its meaning (kb.query.everyday), which character hashes cannot carry.
+@pytest.mark.parametrize("question", ["怎么申请公租房？", "高考分数线是多少？"])
 def test_an_everyday_question_is_declined_with_the_nearest_clauses(kb: KnowledgeBase, question: str):
     answer = kb.ask(question)
     assert not answer.found

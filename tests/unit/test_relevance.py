@@ -159,3 +159,29 @@ def test_a_hit_sharing_nothing_of_the_question_never_answers_it():
     bare = Evidence(**{**strong, "coverage": COVERAGE_FLOOR / 10})  # 巴中市有多少人口: only the city's name
     assert bare.score > 0 and not bare.relevant
     assert Evidence(**{**strong, "coverage": 0.0, "quoted": 1.0}).relevant  # a quoted span still answers
+
+
+def test_a_question_pointing_at_the_document_is_answered_and_a_price_no_hit_states_is_not(gate: Gate):
+    strong = dict(z=6.0, coverage=0.5, known=1.0, key=1.0, lexical=0.8, agree=1.0, first=1.0, maxsim=0.95)
+    assert Evidence(**strong).ruled is None  # the model decides
+    weak = {**strong, "maxsim": 0.5, "agree": 0.0, "lexical": 0.0, "everyday": 0.95}
+    assert not Evidence(**weak).relevant
+    assert Evidence(**weak, document=1.0).relevant  # 这份通知由哪两个办公厅联合发布？
+    assert not Evidence(**strong, unpriced=1.0).relevant  # 健身房年卡多少钱？ against a clause on fitness
+    assert Evidence(**strong, unpriced=1.0, quoted=1.0).relevant
+
+
+def test_the_gate_reads_prices_and_pointed_at_documents_from_the_hits(gate: Gate):
+    q = "污水处理费一吨多少钱？"
+    no_price = gate.evidence(q, [CORPUS[0]], 3.0, {0: 1.0}, {0: 0.9})
+    priced = gate.evidence(q, [CORPUS[0] + "污水处理费每吨1.2元。"], 3.0, {0: 1.0}, {0: 0.9})
+    assert no_price.unpriced == 1.0 and priced.unpriced == 0.0
+    # a kind of document this corpus never names is not one the user holds
+    assert gate.evidence("本规划的期限是哪几年？", [CORPUS[0]], 3.0, {0: 1.0}, {0: 0.9}).document == 0.0
+    texts = [*CORPUS, "本规划期限为2021—2025年。"]
+    tokenizer = JiebaTokenizer()
+    data = SimpleNamespace(lexical=LexicalBackend.build(texts, tokenizer), tokenizer=tokenizer,
+                           leaves=[SimpleNamespace(text=t) for t in texts])
+    planned = Gate(data)
+    assert planned.evidence("本规划的期限是哪几年？", [CORPUS[0]], 3.0, {0: 1.0}, {0: 0.9}).document == 1.0
+    assert planned.evidence("这份合同怎么签？", [CORPUS[0]], 3.0, {0: 1.0}, {0: 0.9}).document == 0.0

@@ -190,3 +190,13 @@ def test_target_to_dict_is_what_answers_show():
     t = find_targets("到2025年，城镇污水处理率达到96%以上。")[0]
     assert t.to_dict() == {"metric": "城镇污水处理率", "comparator": "≥", "value": "96", "unit": "%",
                            "deadline": "到2025年", "baseline": None, "text": t.text}
+
+
+@pytest.mark.parametrize("text, money", [
+    ("处十万元以上一百万元以下的罚款", True), ("总投资3.5亿元", True), ("污水处理费每吨1.2 元", True),
+    ("新建学校28所", False), ("元旦前完成", False), ("推动投资主体多元化", False), ("打造三元催化产业", False),
+])
+def test_states_money(text, money):
+    from kb.text.targets import states_money
+
+    assert states_money(text) is money
