@@ -23,7 +23,9 @@ corpora (fit on one index's questions, tested on the other's) so that it cannot 
 - ``everyday``: the question's best cosine to a bank of everyday questions no plan answers
   (kb.query.everyday: 身份证丢了怎么挂失, 机票什么时候买最便宜 …), as an out-of-domain detector reads its
   nearest out-of-domain neighbour: 养老金每个月能领多少 comes nearer those than the corpus's clause on
-  pensions does to it.
+  pensions does to it;
+- ``cosine``: the hits' best cosine to the question, the same scale as ``everyday``, so that the model
+  weighs the two sides against each other (``z`` measures the hit against the corpus instead).
 
 Rules come before the model (Evidence.ruled): a question that quotes a span a hit holds, or points at a
 document of a kind the corpus holds (这份通知由谁发布？), is answered; one that none of whose words the
@@ -72,7 +74,7 @@ if TYPE_CHECKING:
     from kb.index.store import IndexData
 
 #: The features the model reads, in the order of its weights.
-FEATURES = ("z", "coverage", "key", "bound", "lexical", "agree", "first", "maxsim", "everyday")
+FEATURES = ("z", "coverage", "key", "bound", "lexical", "agree", "first", "maxsim", "everyday", "cosine")
 #: A thesaurus word (kb.query.expand) whose plan term is in the hit counts this much of itself.
 THESAURUS_CREDIT = 0.7
 #: The shortest quoted span whose verbatim presence in a hit answers the question (“十五五” is too common).
@@ -140,6 +142,7 @@ class Evidence:
     first: float = 0.0
     maxsim: float = 0.0
     everyday: float = 0.0
+    cosine: float = 0.0
     #: Whether a hit holds, word for word, a span of QUOTED_MIN or more characters the question
     #: quotes (“深入推进新城建设”是第几章？): the question is then about this corpus whatever the model says.
     quoted: float = 0.0
@@ -402,13 +405,15 @@ class Gate:
         titles: Sequence[str] = (),
         maxsim: float = 0.0,
         everyday: float = 0.0,
+        cosine: float = 0.0,
     ) -> Evidence:
         """The features for a (clean) query whose top hits have ``texts``.
 
         ``best_lexical`` is the best raw BM25 score of the query, when the caller already has it;
         ``titles`` are the hits' headings, where a quoted span may be found too; ``maxsim`` is the
         token-level match of the question and the top hit (kb.query.search.Searcher.maxsim);
-        ``everyday`` its best cosine to the everyday questions no plan answers (kb.query.everyday).
+        ``everyday`` its best cosine to the everyday questions no plan answers (kb.query.everyday), and
+        ``cosine`` the hits' best cosine to it (their dense score), on the same scale.
         """
         content = self.content(query)
         words = content_words(self.data.tokenizer.words(content))
@@ -431,6 +436,7 @@ class Gate:
             first=self.first(lexical, dense),
             maxsim=maxsim,
             everyday=everyday,
+            cosine=cosine,
             quoted=self.quotes(query, [*forms, *(search_form(t) for t in titles)]),
             document=self.document(query),
             unpriced=float(asks_money(query) and not any(states_money(t) for t in texts)),

@@ -324,7 +324,8 @@ class Searcher:
             z = float((max(best, float(bg.max())) - bg.mean()) / (bg.std() or 1.0))
         texts = [h.node.text for h in hits]
         return self.gate.evidence(q, texts, z, lex, den, own_best, titles=[h.node.title for h in hits],
-                                  maxsim=self.maxsim(q, hits), everyday=self.everyday(q))
+                                  maxsim=self.maxsim(q, hits), everyday=self.everyday(q),
+                                  cosine=max((h.dense for h in hits), default=0.0))
 
     def everyday(self, q: str) -> float:
         """The query's best cosine to the everyday questions no plan answers (kb.query.everyday)."""

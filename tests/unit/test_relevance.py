@@ -97,10 +97,14 @@ def test_the_model_reads_only_known_features_and_a_bound_match_counts_against():
     assert Evidence(**{**base, "bound": 0.4}).score < Evidence(**base).score
     assert Evidence(**{**base, "first": 1.0}).score > Evidence(**base).score
     assert Evidence(**{**base, "maxsim": 0.9}).score > Evidence(**{**base, "maxsim": 0.8}).score
+    # nearer the everyday questions than the corpus counts against; nearer the corpus, for
+    assert Evidence(**{**base, "everyday": 0.92}).score < Evidence(**{**base, "everyday": 0.85}).score
+    assert Evidence(**{**base, "cosine": 0.92}).score > Evidence(**{**base, "cosine": 0.85}).score
 
 
 def test_a_query_with_no_word_the_corpus_knows_is_never_relevant():
-    ev = Evidence(z=50.0, coverage=1.0, known=0.0, key=1.0, lexical=1.0, agree=1.0, maxsim=0.95)
+    ev = Evidence(z=6.0, coverage=1.0, known=0.0, key=1.0, lexical=1.0, agree=1.0, maxsim=0.95, cosine=0.93,
+                  everyday=0.85)
     assert ev.score > 0 and not ev.relevant
 
 
@@ -154,7 +158,8 @@ def test_a_word_written_in_the_corpus_is_known_though_jieba_cut_it_otherwise(gat
 def test_a_hit_sharing_nothing_of_the_question_never_answers_it():
     from kb.query.relevance import COVERAGE_FLOOR
 
-    strong = dict(z=6.0, coverage=0.5, known=1.0, key=1.0, lexical=0.8, agree=1.0, first=1.0, maxsim=0.95)
+    strong = dict(z=6.0, coverage=0.5, known=1.0, key=1.0, lexical=0.8, agree=1.0, first=1.0, maxsim=0.95,
+                  cosine=0.93, everyday=0.85)
     assert Evidence(**strong).relevant
     bare = Evidence(**{**strong, "coverage": COVERAGE_FLOOR / 10})  # 巴中市有多少人口: only the city's name
     assert bare.score > 0 and not bare.relevant
@@ -162,7 +167,8 @@ def test_a_hit_sharing_nothing_of_the_question_never_answers_it():
 
 
 def test_a_question_pointing_at_the_document_is_answered_and_a_price_no_hit_states_is_not(gate: Gate):
-    strong = dict(z=6.0, coverage=0.5, known=1.0, key=1.0, lexical=0.8, agree=1.0, first=1.0, maxsim=0.95)
+    strong = dict(z=6.0, coverage=0.5, known=1.0, key=1.0, lexical=0.8, agree=1.0, first=1.0, maxsim=0.95,
+                  cosine=0.93, everyday=0.85)
     assert Evidence(**strong).ruled is None  # the model decides
     weak = {**strong, "maxsim": 0.5, "agree": 0.0, "lexical": 0.0, "everyday": 0.95}
     assert not Evidence(**weak).relevant
