@@ -36,6 +36,11 @@ OUT_OF_SCOPE = ROOT / "bench" / "data" / "out_of_scope.txt"
 MODEL_PATH = ROOT / "kb" / "query" / MODEL_FILE
 #: Ridge penalty on the (standardised) weights: keeps a handful of features from fitting noise.
 RIDGE = 1.0
+#: The features fitted by default.  ``bound`` counts against a hit through ``key`` (the key word's match,
+#: times one less its boundness); fitted on its own as well, with the colloquial in-scope questions of
+#: bench/data/gate_own_*.jsonl, its weight turned positive (+1.8) and added nothing (held-out 90/96
+#: answered, 211/214 declined, with it and without it).
+DEFAULT_FEATURES = tuple(f for f in FEATURES if f != "bound")
 
 
 def out_of_scope() -> list[str]:
@@ -138,7 +143,7 @@ def rates(rows: list[Row], names: list[str], weights: np.ndarray, bias: float,
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pair", nargs="+", action="append", metavar=("INDEX", "QUESTIONS"), required=True)
-    ap.add_argument("--features", nargs="+", default=list(FEATURES), choices=FEATURES)
+    ap.add_argument("--features", nargs="+", default=list(DEFAULT_FEATURES), choices=FEATURES)
     ap.add_argument("--ridge", type=float, default=RIDGE)
     ap.add_argument("--balance", action="store_true",
                     help="move the threshold to equalise the two error rates on the fitted rows")

@@ -11,7 +11,9 @@ corpora (fit on one index's questions, tested on the other's) so that it cannot 
 - ``key``: whether that hit holds the question's key concept, its rarest content word (公租房 in
   怎么申请公租房), a word the corpus never uses counting as rarer than any it does;
 - ``bound``: how much of the match is a word found only inside a longer corpus term (天气 in
-  重污染天气): the corpus then talks about the longer thing, not about the word;
+  重污染天气): the corpus then talks about the longer thing, not about the word.  The model reads it
+  through ``key`` (the key word's match times one less its boundness); on its own it is computed and
+  shown but not fitted (bench/fit_relevance.DEFAULT_FEATURES says why);
 - ``lexical``: the best BM25 score over the query's own best possible score, i.e. how much of the
   query the best passage can explain;
 - ``agree``: the share of the lexical top list that the dense top list also holds;
@@ -28,9 +30,9 @@ corpora (fit on one index's questions, tested on the other's) so that it cannot 
   weighs the two sides against each other (``z`` measures the hit against the corpus instead).
 
 Rules come before the model (Evidence.ruled): a question that quotes a span a hit holds, or points at a
-document of a kind the corpus holds (这份通知由谁发布？), is answered; one that none of whose words the
-corpus knows, whose best hit holds under COVERAGE_FLOOR of it, or that asks a price (多少钱, 罚多少) no hit
-states, is declined.
+document of a kind the corpus holds (这份通知由谁发布？), is answered; one none of whose words the corpus
+knows (itself or through a thesaurus term: 种树 → 植树), whose best hit holds under COVERAGE_FLOOR of it,
+or that asks a price (多少钱, 罚多少) no hit states, is declined.
 
 The dense z is on the ranking's own query vector (the question without its frame), and the words a
 hit must hold leave the frame out the same way (怎么回事 and 有哪些 are not rare unknown words).
@@ -265,6 +267,10 @@ class Gate:
         (jieba may cut 河长制、湖长制 as 河长 / 制 in the plan and 河长制 in the question)."""
         return word in self.vocabulary or word in self.corpus_text
 
+    def bridged(self, word: str) -> bool:
+        """Whether the corpus uses ``word`` or one of its thesaurus terms (种树 → 植树造林)."""
+        return self.known(word) or any(self.known(t) for t in self.thesaurus.get(word, ()))
+
     @property
     def corpus_text(self) -> str:
         if self._text is None:
@@ -417,7 +423,7 @@ class Gate:
         """
         content = self.content(query)
         words = content_words(self.data.tokenizer.words(content))
-        known = sum(self.known(w) for w in words) / len(words) if words else 0.0
+        known = sum(self.bridged(w) for w in words) / len(words) if words else 0.0
         forms = [search_form(t) for t in texts]
         cover = [self.coverage(words, t) for t in forms]
         best = int(np.argmax(cover)) if cover else -1

@@ -94,7 +94,8 @@ def test_the_model_reads_only_known_features_and_a_bound_match_counts_against():
     m = model()
     assert set(m.weights) <= set(FEATURES)
     base = dict(z=4.0, coverage=0.5, known=1.0, key=0.5, bound=0.0, lexical=0.3, agree=0.4)
-    assert Evidence(**{**base, "bound": 0.4}).score < Evidence(**base).score
+    # a key word found only inside a longer term (天气 in 重污染天气) counts against, through ``key``
+    assert Evidence(**{**base, "key": base["key"] * (1 - 0.8)}).score < Evidence(**base).score
     assert Evidence(**{**base, "first": 1.0}).score > Evidence(**base).score
     assert Evidence(**{**base, "maxsim": 0.9}).score > Evidence(**{**base, "maxsim": 0.8}).score
     # nearer the everyday questions than the corpus counts against; nearer the corpus, for
