@@ -317,15 +317,15 @@ class Searcher:
         """
         q = clean_query(query)
         lex, den, own_best = self.scores(q)
+        cosine = max((h.dense for h in hits), default=0.0)  # the hits' best cosine to the query
         z = 0.0
         if self.encoder is not None and len(self._background):
             bg = self._background @ self.dense_query_vector(q)
-            best = max((h.dense for h in hits), default=float(bg.max()))
-            z = float((max(best, float(bg.max())) - bg.mean()) / (bg.std() or 1.0))
+            best = max(cosine, float(bg.max())) if hits else float(bg.max())
+            z = float((best - bg.mean()) / (bg.std() or 1.0))
         texts = [h.node.text for h in hits]
         return self.gate.evidence(q, texts, z, lex, den, own_best, titles=[h.node.title for h in hits],
-                                  maxsim=self.maxsim(q, hits), everyday=self.everyday(q),
-                                  cosine=max((h.dense for h in hits), default=0.0))
+                                  maxsim=self.maxsim(q, hits), everyday=self.everyday(q), cosine=cosine)
 
     def everyday(self, q: str) -> float:
         """The query's best cosine to the everyday questions no plan answers (kb.query.everyday)."""
