@@ -35,3 +35,20 @@ def test_the_thesaurus_covers_the_topics_of_several_kinds_of_plan():
                            ("老赖会被怎么样", "联合惩戒"), ("养老院够不够", "养老机构"),
                            ("发黑发臭的水塘", "黑臭")):
         assert term in expand(question).terms, question
+
+
+def test_no_thesaurus_word_is_listed_twice():
+    """thesaurus() merges repeated words silently, so a second line would hide which terms are meant."""
+    from collections import Counter
+
+    from kb.lexicon import lexicon
+
+    words = Counter(line.partition("=")[0].strip() for line in lexicon("thesaurus"))
+    assert [w for w, n in words.items() if n > 1] == []
+
+
+def test_the_third_pass_bridges_everyday_words_of_other_topics():
+    """Entries read off the corpora's own terms: credit, finance, greening, the river-chief system."""
+    for question, term in (("做生意不守信用会怎样", "失信"), ("小企业借钱难怎么办", "融资难融资贵"),
+                           ("公园能不能少铺草皮", "草坪"), ("看到偷排污水找谁反映情况", "举报")):
+        assert term in expand(question).terms, question
