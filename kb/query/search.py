@@ -22,7 +22,7 @@ from kb.query.relevance import Evidence, Gate, content_words
 from kb.text.chars import HAN
 from kb.text.dates import year_of
 from kb.text.indicators import name_forms, name_match, read_row, states_quantity
-from kb.text.notation import search_form
+from kb.text.notation import edition_key, search_form
 from kb.text.patterns import article_number, breached_articles, defined_term
 from kb.text.questions import asks_definition, asks_number, asks_penalty, locate_level
 from kb.text.tokenize import STOPWORDS, normalize_query
@@ -145,6 +145,9 @@ class Hit:
     #: Raw evidence behind the fused score: BM25 score and cosine similarity (0 when absent).
     lexical: float = 0.0
     dense: float = 0.0
+    #: The same passage in other documents of the index (one notice filed as PDF and as text),
+    #: folded into this hit instead of taking places of their own.
+    also: tuple[Node, ...] = ()
 
     @property
     def citation(self) -> str:
@@ -165,6 +168,7 @@ class Hit:
             "page": n.page,
             "kind": n.kind,
             "matched": list(self.matched),
+            "also": [o.citation for o in self.also],
         }
 
 
@@ -407,17 +411,27 @@ class Searcher:
         level = locate_level(q)
         hits: list[Hit] = []
         seen: set[tuple[str, str]] = set()
-        for i, score in top(fused, k * 3 if level else k):
+        editions: dict[str, int] = {}  # a passage's edition_key → the hit that holds it
+        copies: dict[int, list[Node]] = {}
+        for i, score in top(fused, k * 3):
             node = self.data.leaves[i]
             if level:
                 node = self._holder(node, level)
                 if (node.doc, node.id) in seen:
                     continue
                 seen.add((node.doc, node.id))
+            else:
+                key = edition_key(node.text)
+                first = editions.get(key)
+                if first is not None and hits[first].node.doc != node.doc:
+                    copies.setdefault(first, []).append(node)
+                    continue
+                editions.setdefault(key, len(hits))
             matched = tuple(t for t in terms if t in node.text)
             hits.append(Hit(len(hits) + 1, score, node, matched, lex.get(i, 0.0), den.get(i, 0.0)))
             if len(hits) == k:
                 break
+        hits = [replace(h, also=tuple(copies[n])) if n in copies else h for n, h in enumerate(hits)]
         if not level and hits and asks_number(q):
             hits = self._row_first(q, hits, allowed, k)
         if hits and not asks_penalty(q):

@@ -70,6 +70,19 @@ def search_form(text: str) -> str:
     return text
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def edition_key(text: str) -> str:
+    """What two editions of one passage share (a notice as PDF and as text): its search form
+    without whitespace or punctuation, which extraction spells differently.
+
+    >>> edition_key("到 2025 年，PM_{2.5} 浓度下降。") == edition_key("到2025年,PM2.5浓度下降")
+    True
+    """
+    return _NOT_WORD.sub("", search_form(text))
+
+
 # ------------------------------------------------------------------ display
 
 _SUB = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")

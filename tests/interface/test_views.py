@@ -35,6 +35,7 @@ class Hit:
     rank: int
     node: Node
     matched: tuple[str, ...] = ()
+    also: tuple[Node, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,13 @@ def test_clause_text_is_marked_with_the_hits_terms_and_escaped():
     html = views.citations_html([Hit(1, node, ("污水",))], "引用条款", mark=brackets)
     assert "<mark>污水</mark>管网" in html and "<script>" not in html and "&lt;script&gt;" in html
     assert "<mark>" not in views.citations_html([Hit(1, node, ("污水",))], "引用条款")  # no marker, no marks
+
+
+def test_a_passage_held_by_two_documents_names_the_other_under_its_hit():
+    node = clause("加快污水管网建设")
+    html = views.citations_html([Hit(1, node, (), (node,))], "引用条款")
+    assert html.count("另见：") == 1 and views.escape(views.display(node.citation)) in html.split("另见：")[1]
+    assert "另见" not in views.citations_html([Hit(1, node)], "引用条款")
 
 
 # ----------------------------------------------------------------- targets

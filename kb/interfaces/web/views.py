@@ -54,6 +54,7 @@ class HitLike(Protocol):
     rank: int
     node: Node
     matched: Sequence[str]
+    also: Sequence[Node]
 
 
 class AnswerLike(Protocol):
@@ -194,11 +195,18 @@ def clause_details(node: Node, body: str | None = None, label: str = "", css: st
     return f'<details class="{escape(css)}"{" open" if is_open else ""}>{summary}{inner}</details>'
 
 
+def also_html(copies: Sequence[Node]) -> str:
+    """The other documents that hold the same passage, under the hit they were folded into."""
+    if not copies:
+        return ""
+    return '<div class="also">另见：' + "；".join(escape(display(o.citation)) for o in copies) + "</div>"
+
+
 def citations_html(hits: Sequence[HitLike], title: str, show_doc: bool = False, mark: Marker = no_marks,
                    folded: bool = True) -> str:
     """Numbered clauses with each hit's matched terms marked, all folded under one line."""
     items = "".join(clause_details(h.node, mark(h.node.text, h.matched), f"[{h.rank}] ", show_doc=show_doc)
-                    for h in hits)
+                    + also_html(h.also) for h in hits)
     head = f'<summary class="citations-title">{escape(title)}（{len(hits)} 条）</summary>'
     return f'<details class="citations"{"" if folded else " open"}>{head}{items}</details>'
 

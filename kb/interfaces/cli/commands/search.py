@@ -119,7 +119,8 @@ def hits_text(kb: KnowledgeBase, query: str, hits: Sequence | None, color: bool)
     for h in hits:
         head = click.style(f"[{h.rank}] {strip_controls(display(h.citation))}", fg="cyan") + f"  (score {h.score:.4f})"
         body = ansi_marks(display(kb.mark(h.node.text, h.matched)), color).replace("\n", "\n    ")
-        blocks.append(f"{head}\n    {body}\n\n")
+        also = "".join(f"    另见：{strip_controls(display(o.citation))}\n" for o in h.also)
+        blocks.append(f"{head}\n{also}    {body}\n\n")
     return "".join(blocks)
 
 
