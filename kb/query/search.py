@@ -245,6 +245,7 @@ class Searcher:
         self._last_scores: dict[str, tuple[dict[int, float], dict[int, float], float]] = {}
         self._gate: Gate | None = None
         self._search_texts: dict[int, str] = {}
+        self._editions: dict[int, str] = {}
         #: Each document's own title, for questions that name the document.
         self._titles = {n.doc: n.title for n in data.nodes if n.kind == "preamble" and len(n.title) >= 4}
         #: The titles in search form: their words pick a document (lexical text, DOC_BOOST), so they
@@ -421,7 +422,7 @@ class Searcher:
                     continue
                 seen.add((node.doc, node.id))
             else:
-                key = edition_key(node.text)
+                key = self._edition(i)
                 first = editions.get(key)
                 if first is not None and hits[first].node.doc != node.doc:
                     copies.setdefault(first, []).append(node)
@@ -500,6 +501,13 @@ class Searcher:
         found = self._search_texts.get(leaf)
         if found is None:
             found = self._search_texts[leaf] = search_form(self.data.leaves[leaf].text)
+        return found
+
+    def _edition(self, leaf: int) -> str:
+        """A leaf's edition_key (the same passage in another document has the same), worked out once."""
+        found = self._editions.get(leaf)
+        if found is None:
+            found = self._editions[leaf] = edition_key(self.data.leaves[leaf].text)
         return found
 
     def _holder(self, leaf: Node, level: str) -> Node:
