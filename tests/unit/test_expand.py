@@ -52,3 +52,10 @@ def test_the_third_pass_bridges_everyday_words_of_other_topics():
     for question, term in (("做生意不守信用会怎样", "失信"), ("小企业借钱难怎么办", "融资难融资贵"),
                            ("公园能不能少铺草皮", "草坪"), ("看到偷排污水找谁反映情况", "举报")):
         assert term in expand(question).terms, question
+
+
+def test_the_fourth_pass_bridges_topics_beyond_the_two_corpora():
+    """Waterlogging, waste sorting, light pollution: what other cities' plans treat in their own terms."""
+    for question, term in (("一下大雨马路淹了怎么办", "内涝"), ("旧电池扔哪个桶", "有害垃圾"),
+                           ("对面广告屏太亮晚上睡不着", "光污染"), ("河里留点水不让断流吗", "生态流量")):
+        assert term in expand(question).terms, question
